@@ -1,1 +1,43 @@
-return 0;
+using RetinaScreen.Cli.Dicom;
+using RetinaScreen.Cli.Sending;
+using RetinaScreen.Cli.Synthesis;
+
+// retinascreen: the command-line face of RetinaScreen. Each command lives in its own folder; this file only
+// dispatches, so that adding a command never touches another.
+var stdout = Console.Out;
+var stderr = Console.Error;
+
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+{
+    PrintUsage(stdout);
+    return args.Length == 0 ? 2 : 0;
+}
+
+var rest = args.Skip(1).ToArray();
+return args[0] switch
+{
+    "send" => await SendCommand.RunAsync(rest, stdout, stderr),
+    "synth" => SynthCommand.Run(rest, stdout, stderr),
+    "dicom" when rest.Length > 0 && rest[0] == "dump" => DicomDumpCommand.Run(rest.Skip(1).ToArray(), stdout, stderr),
+    _ => Unknown(args[0]),
+};
+
+int Unknown(string command)
+{
+    stderr.WriteLine($"retinascreen: unknown command '{command}'.");
+    PrintUsage(stderr);
+    return 2;
+}
+
+static void PrintUsage(TextWriter output)
+{
+    output.WriteLine("""
+        usage: retinascreen <command> [options]
+
+          send HOST PORT FILE|DIR [--aet AE] [--aec AE]
+                                   send DICOM files as a camera would (C-STORE SCU); a folder is sent whole
+          synth --out DIR [--count N] [--seed S] [--ungradable-fraction F] [--png]
+                                   write synthetic fundus photographs (Ophthalmic Photography DICOM) and labels.csv
+          dicom dump FILE [--json] print a DICOM file as a tree, or as the DICOM JSON model (PS3.18 Annex F)
+        """);
+}

@@ -1,6 +1,8 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using RetinaScreen.Data.Auditing;
+using RetinaScreen.Data.Configuration;
 using RetinaScreen.Data.Identity;
 using RetinaScreen.Data.Imaging;
 using RetinaScreen.Data.Screening;
@@ -9,7 +11,7 @@ namespace RetinaScreen.Data;
 
 /// <summary>The one EF Core model of RetinaScreen, used the same way on SQLite and PostgreSQL.</summary>
 public sealed class RetinaScreenDbContext(DbContextOptions<RetinaScreenDbContext> options)
-    : IdentityDbContext<RetinaScreenUser>(options)
+    : IdentityDbContext<RetinaScreenUser>(options), IDataProtectionKeyContext
 {
     public DbSet<Patient> Patients => Set<Patient>();
     public DbSet<Study> Studies => Set<Study>();
@@ -19,6 +21,14 @@ public sealed class RetinaScreenDbContext(DbContextOptions<RetinaScreenDbContext
     public DbSet<ModelVersion> ModelVersions => Set<ModelVersion>();
     public DbSet<Prediction> Predictions => Set<Prediction>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    /// <summary>ASP.NET Core data-protection keys (they sign login tokens), shared by every portal replica.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        base.ConfigureConventions(configurationBuilder);
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<PortableConverters.UtcTicksConverter>();
+    }
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -1,3 +1,23 @@
-var builder = WebApplication.CreateBuilder(args);
+using RetinaScreen.Hosting;
+using RetinaScreen.Inference;
+using RetinaScreen.Ingest;
+using RetinaScreen.Portal;
+
+// The embedded host: every role in one process over SQLite, the in-memory bus and CPU inference.
+// appsettings.json ships beside the binaries; ./data stays relative to where the command is run.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+
+builder.AddRetinaScreenDefaults(bus =>
+{
+    bus.AddIngestConsumers();
+    bus.AddInferenceConsumers();
+});
+builder.AddIngest();
+builder.AddInference();
+builder.AddPortal();
+
 var app = builder.Build();
-app.Run();
+await app.Services.PrepareRetinaScreenStorageAsync();
+app.MapRetinaScreenHealth();
+app.MapPortal();
+await app.RunAsync();

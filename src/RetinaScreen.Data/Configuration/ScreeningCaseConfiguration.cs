@@ -1,0 +1,21 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using RetinaScreen.Data.Screening;
+
+namespace RetinaScreen.Data.Configuration;
+
+internal sealed class ScreeningCaseConfiguration : IEntityTypeConfiguration<ScreeningCase>
+{
+    public void Configure(EntityTypeBuilder<ScreeningCase> builder)
+    {
+        builder.ToTable("Screenings");
+        // Stored by name: readable in the database and unaffected by renumbering the enum.
+        builder.Property(c => c.Status).HasConversion<string>().HasMaxLength(32);
+
+        // One screening per study; the relationship itself is configured on Study.
+        builder.HasIndex(c => c.StudyId).IsUnique();
+        // The worklist: a status, newest first; and all cases newest first.
+        builder.HasIndex(c => new { c.Status, c.ReceivedAt });
+        builder.HasIndex(c => c.ReceivedAt);
+    }
+}

@@ -1,0 +1,128 @@
+using System.Security.Cryptography;
+
+namespace RetinaScreen.Data.Storage;
+
+/// <summary>
+/// The object store on a local (or shared) folder. Atomicity comes from writing under a temporary name in the
+/// same folder tree, flushing to disk, then renaming: rename within one file system is atomic on POSIX.
+/// </summary>
+public sealed class FileObjectStore : IObjectStore
+{
+    private readonly string _root;
+    private readonly string _incoming;
+
+    public FileObjectStore(string root)
+    {
+        _root = Path.GetFullPath(root);
+        _incoming = Path.Combine(_root, ".incoming");
+        Directory.CreateDirectory(_incoming);
+    }
+
+    public string Root => _root;
+
+    public async Task<StoredObject> PutFileAsync(string sourcePath, CancellationToken cancellationToken)
+    {
+        // Copy into the store's own folder first: the source may sit on another file system (a temp folder),
+        // where a rename is not atomic. Hashing happens on the copy so the hash is of what is actually stored.
+        var staging = Path.Combine(_incoming, Guid.NewGuid().ToString("N"));
+        try
+        {
+            string sha256;
+            long size;
+            await using (var source = new FileStream(sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous))
+            await using (var destination = new FileStream(staging, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+            {
+                var buffer = new byte[1 << 16];
+                int read;
+                while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    hash.AppendData(buffer, 0, read);
+                    await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                }
+
+                await destination.FlushAsync(cancellationToken);
+                destination.Flush(flushToDisk: true);
+                size = destination.Length;
+                sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
+            }
+
+            var key = KeyFor(sha256);
+            var target = PathFor(key);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+
+            // Identical bytes are already there: replacing them changes nothing, and rename is atomic either way.
+            File.Move(staging, target, overwrite: true);
+            File.Delete(sourcePath);
+            return new StoredObject(key, sha256, size);
+        }
+        catch
+        {
+            TryDelete(staging);
+            throw;
+        }
+    }
+
+    public Stream OpenRead(string key) =>
+        new FileStream(PathFor(key), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+
+    public bool Exists(string key) => File.Exists(PathFor(key));
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        TryDelete(PathFor(key));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Deletes staging files left by a process that died mid-write; called at start.</summary>
+    public int CleanIncoming()
+    {
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(_incoming))
+        {
+            TryDelete(file);
+            removed++;
+        }
+
+        return removed;
+    }
+
+    public static async Task<string> HashAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
+    }
+
+    /// <summary>"ab/cd/abcd….dcm": two levels of fan-out keep folders small on any file system.</summary>
+    public static string KeyFor(string sha256) => $"{sha256[..2]}/{sha256[2..4]}/{sha256}.dcm";
+
+    private string PathFor(string key)
+    {
+        // Keys are made by RetinaScreen from hashes; still, a key read back from a database or a message must
+        // never escape the root, whatever produced it.
+        if (string.IsNullOrWhiteSpace(key) || key.Contains("..", StringComparison.Ordinal) || Path.IsPathRooted(key))
+        {
+            throw new ArgumentException("Invalid object key.", nameof(key));
+        }
+
+        var full = Path.GetFullPath(Path.Combine(_root, key));
+        if (!full.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new ArgumentException("Invalid object key.", nameof(key));
+        }
+
+        return full;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Best effort: a leftover staging file is removed by CleanIncoming at the next start.
+        }
+    }
+}

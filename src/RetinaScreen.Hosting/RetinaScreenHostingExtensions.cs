@@ -1,0 +1,103 @@
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using RetinaScreen.Data;
+using RetinaScreen.Data.Storage;
+
+namespace RetinaScreen.Hosting;
+
+/// <summary>
+/// What every RetinaScreen process composes before its role modules: configuration, database, object store,
+/// message bus and health endpoints. The embedded host and the per-role hosts call the same code.
+/// </summary>
+public static class RetinaScreenHostingExtensions
+{
+    private const string ReadyTag = "ready";
+
+    /// <param name="configureConsumers">Each role module adds its consumers here; the bus is configured once.</param>
+    public static IHostApplicationBuilder AddRetinaScreenDefaults(
+        this IHostApplicationBuilder builder,
+        Action<IBusRegistrationConfigurator> configureConsumers)
+    {
+        var section = builder.Configuration.GetSection(RetinaScreenOptions.SectionName);
+        builder.Services.Configure<RetinaScreenOptions>(section);
+        var options = section.Get<RetinaScreenOptions>() ?? new RetinaScreenOptions();
+
+        builder.AddRetinaScreenData();
+
+        var objectsPath = options.Storage.Path ?? Path.Combine(options.DataPath, "objects");
+        builder.Services.AddSingleton<FileObjectStore>(_ => new FileObjectStore(objectsPath));
+        builder.Services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<FileObjectStore>());
+
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            configureConsumers(bus);
+
+            switch (options.Bus.Transport)
+            {
+                case BusTransport.RabbitMq:
+                    var rabbit = options.Bus.RabbitMq;
+                    if (string.IsNullOrEmpty(rabbit.Username) || string.IsNullOrEmpty(rabbit.Password))
+                    {
+                        throw new OptionsValidationException(
+                            "RetinaScreen:Bus:RabbitMq", typeof(RabbitMqOptions),
+                            ["RabbitMQ credentials are required (RetinaScreen__Bus__RabbitMq__Username / __Password); there is no default."]);
+                    }
+
+                    bus.UsingRabbitMq((context, cfg) =>
+                    {
+                        cfg.Host(rabbit.Host, rabbit.Port, rabbit.VirtualHost, h =>
+                        {
+                            h.Username(rabbit.Username);
+                            h.Password(rabbit.Password);
+                        });
+                        cfg.ConfigureEndpoints(context);
+                    });
+                    break;
+                default:
+                    bus.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+                    break;
+            }
+        });
+
+        builder.Services.AddHealthChecks()
+            .AddDbContextCheck<RetinaScreenDbContext>("database", tags: [ReadyTag]);
+
+        return builder;
+    }
+
+    /// <summary>
+    /// <c>/health/live</c>: the process answers (no dependency checked, so an orchestrator does not restart a
+    /// healthy process because the database blinked). <c>/health/ready</c>: database and bus are usable.
+    /// </summary>
+    public static WebApplication MapRetinaScreenHealth(this WebApplication app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            // MassTransit registers its bus check with the "ready" tag as well.
+            Predicate = check => check.Tags.Contains(ReadyTag),
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status200OK,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        }).AllowAnonymous();
+        return app;
+    }
+
+    /// <summary>Applies migrations and clears what a crashed process may have left half-written.</summary>
+    public static async Task PrepareRetinaScreenStorageAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        await services.MigrateRetinaScreenDatabaseAsync(cancellationToken);
+        services.GetRequiredService<FileObjectStore>().CleanIncoming();
+    }
+}

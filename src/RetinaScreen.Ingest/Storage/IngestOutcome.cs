@@ -1,0 +1,28 @@
+namespace RetinaScreen.Ingest.Storage;
+
+public enum IngestResult
+{
+    /// <summary>Stored, recorded and published for grading.</summary>
+    Stored,
+
+    /// <summary>The SOP Instance UID was already stored: nothing changed, the sender is told success.</summary>
+    Duplicate,
+
+    /// <summary>The bytes are not a DICOM object we can read.</summary>
+    RejectedUnreadable,
+
+    /// <summary>A DICOM object, but not of a SOP class RetinaScreen accepts.</summary>
+    RejectedSopClass,
+
+    /// <summary>The dataset contradicts what the sender declared, or lacks attributes the SOP class requires.</summary>
+    RejectedInvalid,
+
+    /// <summary>Storage or database unavailable: the sender should retry later.</summary>
+    OutOfResources,
+}
+
+/// <param name="Reason">Why it was refused, fit for a DICOM Error Comment or a problem response (no patient data).</param>
+public sealed record IngestOutcome(IngestResult Result, string? SopInstanceUid = null, string? Reason = null)
+{
+    public bool Succeeded => Result is IngestResult.Stored or IngestResult.Duplicate;
+}

@@ -1,0 +1,254 @@
+using System.Text.Json;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using RetinaScreen.Contracts;
+using RetinaScreen.Data;
+using RetinaScreen.Data.Auditing;
+using RetinaScreen.Data.Imaging;
+using RetinaScreen.Data.Screening;
+using RetinaScreen.Data.Storage;
+
+namespace RetinaScreen.Ingest.Storage;
+
+/// <summary>
+/// The one use case every arrival path shares: validate a Part 10 file, store it once, record it, and publish
+/// it for grading. Success is reported only after the object is durably stored and its arrival committed.
+/// </summary>
+public sealed partial class InstanceIngestor(
+    IDbContextFactory<RetinaScreenDbContext> dbFactory,
+    IObjectStore objectStore,
+    IBus publisher,
+    TimeProvider clock,
+    ILogger<InstanceIngestor> logger)
+{
+    public async Task<IngestOutcome> IngestAsync(IngestRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await IngestOwnedFileAsync(request, cancellationToken);
+        }
+        finally
+        {
+            // Whatever happened, the arrival file is consumed: stored objects were moved into the store.
+            TryDelete(request.Part10FilePath);
+        }
+    }
+
+    private async Task<IngestOutcome> IngestOwnedFileAsync(IngestRequest request, CancellationToken cancellationToken)
+    {
+        var header = InstanceHeader.TryRead(request.Part10FilePath, out var unreadableReason);
+        if (header is null)
+        {
+            LogRejected(logger, request.Source, "unreadable", unreadableReason);
+            return new IngestOutcome(IngestResult.RejectedUnreadable, Reason: unreadableReason);
+        }
+
+        // A dataset that contradicts its own C-STORE command is "does not match", whatever its class.
+        var invalid = header.Validate(request.DeclaredSopClassUid, request.DeclaredSopInstanceUid);
+        if (invalid is not null)
+        {
+            LogRejected(logger, request.Source, "invalid", invalid);
+            return new IngestOutcome(IngestResult.RejectedInvalid, header.SopInstanceUid, invalid);
+        }
+
+        if (!AcceptedSopClasses.Fundus.Contains(header.SopClassUid))
+        {
+            LogRejected(logger, request.Source, "sop-class", header.SopClassUid);
+            return new IngestOutcome(IngestResult.RejectedSopClass, header.SopInstanceUid, $"SOP class {header.SopClassUid} is not accepted.");
+        }
+
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            if (await db.Instances.AnyAsync(i => i.SopInstanceUid == header.SopInstanceUid, cancellationToken))
+            {
+                LogDuplicate(logger, request.Source);
+                return new IngestOutcome(IngestResult.Duplicate, header.SopInstanceUid);
+            }
+        }
+
+        StoredObject stored;
+        try
+        {
+            stored = await objectStore.PutFileAsync(request.Part10FilePath, cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            LogStorageFailed(logger, ex);
+            return new IngestOutcome(IngestResult.OutOfResources, header.SopInstanceUid, "The object store could not take the object.");
+        }
+
+        var receivedAt = clock.GetUtcNow();
+        try
+        {
+            var recorded = await RecordAsync(header, stored, request, receivedAt, cancellationToken);
+            if (!recorded)
+            {
+                // Another association stored the same instance a moment earlier: same answer as a re-send.
+                LogDuplicate(logger, request.Source);
+                return new IngestOutcome(IngestResult.Duplicate, header.SopInstanceUid);
+            }
+        }
+        catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException or TimeoutException)
+        {
+            // Nothing was committed, so the stored bytes are referenced by nothing: remove them, and tell the sender
+            // to try again. Content addressing means an identical object stored by another instance is impossible
+            // (different SOP Instance UIDs make different bytes).
+            LogRecordFailed(logger, ex);
+            await objectStore.DeleteAsync(stored.Key, CancellationToken.None);
+            return new IngestOutcome(IngestResult.OutOfResources, header.SopInstanceUid, "The database could not record the object.");
+        }
+
+        await publisher.Publish(new ImageReceived
+        {
+            SopInstanceUid = header.SopInstanceUid,
+            SopClassUid = header.SopClassUid,
+            StudyInstanceUid = header.StudyInstanceUid,
+            StorageKey = stored.Key,
+            Sha256 = stored.Sha256,
+            ReceivedAt = receivedAt,
+        }, cancellationToken);
+
+        LogStored(logger, request.Source, stored.SizeBytes);
+        return new IngestOutcome(IngestResult.Stored, header.SopInstanceUid);
+    }
+
+    /// <returns>False when the instance turned out to be recorded already (a concurrent duplicate).</returns>
+    private async Task<bool> RecordAsync(InstanceHeader header, StoredObject stored, IngestRequest request, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    {
+        // Two attempts: a unique-index conflict on patient/study/series means a concurrent arrival of the same
+        // visit created the row first; the second attempt finds it.
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            try
+            {
+                if (await db.Instances.AnyAsync(i => i.SopInstanceUid == header.SopInstanceUid, cancellationToken))
+                {
+                    return false;
+                }
+
+                var patient = await db.Patients.FirstOrDefaultAsync(
+                    p => p.PatientId == header.PatientId && p.IssuerOfPatientId == header.IssuerOfPatientId, cancellationToken);
+                if (patient is null)
+                {
+                    patient = new Patient { PatientId = header.PatientId, IssuerOfPatientId = header.IssuerOfPatientId };
+                    db.Patients.Add(patient);
+                }
+
+                patient.Name = header.PatientName ?? patient.Name;
+                patient.BirthDate = header.PatientBirthDate ?? patient.BirthDate;
+                patient.Sex = header.PatientSex ?? patient.Sex;
+
+                var study = await db.Studies.Include(s => s.Screening)
+                    .FirstOrDefaultAsync(s => s.StudyInstanceUid == header.StudyInstanceUid, cancellationToken);
+                if (study is null)
+                {
+                    study = new Study
+                    {
+                        StudyInstanceUid = header.StudyInstanceUid,
+                        Patient = patient,
+                        StudyDate = header.StudyDate,
+                        AccessionNumber = header.AccessionNumber,
+                        Description = header.StudyDescription,
+                        InstitutionName = header.InstitutionName,
+                        FirstReceivedAt = receivedAt,
+                    };
+                    study.Screening = new ScreeningCase { Study = study, ReceivedAt = receivedAt };
+                    db.Studies.Add(study);
+                }
+
+                var series = await db.Series.FirstOrDefaultAsync(s => s.SeriesInstanceUid == header.SeriesInstanceUid, cancellationToken);
+                if (series is null)
+                {
+                    series = new Series
+                    {
+                        SeriesInstanceUid = header.SeriesInstanceUid,
+                        Study = study,
+                        Modality = header.Modality,
+                        Manufacturer = header.Manufacturer,
+                        ManufacturerModelName = header.ManufacturerModelName,
+                    };
+                    db.Series.Add(series);
+                }
+
+                var instance = new Instance
+                {
+                    SopInstanceUid = header.SopInstanceUid,
+                    SopClassUid = header.SopClassUid,
+                    Series = series,
+                    TransferSyntaxUid = header.TransferSyntaxUid,
+                    Laterality = header.Laterality,
+                    Rows = header.Rows,
+                    Columns = header.Columns,
+                    StorageKey = stored.Key,
+                    Sha256 = stored.Sha256,
+                    SizeBytes = stored.SizeBytes,
+                    SourceAeTitle = request.Source,
+                    SourceAddress = request.RemoteEndPoint?.Address.ToString(),
+                    ReceivedAt = receivedAt,
+                };
+                db.Instances.Add(instance);
+
+                db.AuditEvents.Add(new AuditEvent
+                {
+                    OccurredAt = receivedAt,
+                    Actor = request.Source,
+                    Action = "instance.received",
+                    EntityType = nameof(Instance),
+                    EntityId = header.SopInstanceUid,
+                    // PS3.15 A.5.3.3 "DICOM Instances Transferred": who sent what from where (UIDs and hashes only).
+                    Details = JsonSerializer.Serialize(new
+                    {
+                        sourceAddress = request.RemoteEndPoint?.Address.ToString(),
+                        sopClassUid = header.SopClassUid,
+                        studyInstanceUid = header.StudyInstanceUid,
+                        transferSyntaxUid = header.TransferSyntaxUid,
+                        sha256 = stored.Sha256,
+                        sizeBytes = stored.SizeBytes,
+                    }),
+                });
+
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                return true;
+            }
+            catch (DbUpdateException) when (attempt < 3)
+            {
+                await transaction.RollbackAsync(CancellationToken.None);
+                LogRecordRetried(logger, attempt);
+            }
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Temporary arrival files are also swept by the listener; never fail an answer over one.
+        }
+    }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Stored an instance from {Source} ({SizeBytes} bytes)")]
+    private static partial void LogStored(ILogger logger, string source, long sizeBytes);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Instance from {Source} was already stored; answered success without change")]
+    private static partial void LogDuplicate(ILogger logger, string source);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Rejected an object from {Source}: {Category} ({Reason})")]
+    private static partial void LogRejected(ILogger logger, string source, string category, string? reason);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Error, Message = "Object store write failed")]
+    private static partial void LogStorageFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Error, Message = "Recording an arrival failed; the stored object was removed")]
+    private static partial void LogRecordFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Debug, Message = "Recording an arrival conflicted with a concurrent one (attempt {Attempt}); retrying")]
+    private static partial void LogRecordRetried(ILogger logger, int attempt);
+}

@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace RetinaScreen.Integration.Tests.Infrastructure;
+
+/// <summary>
+/// The real embedded host, started as its own process exactly as the README's run command would, on loopback
+/// ports chosen for the test, with a fresh data folder. Nothing in it is replaced or mocked.
+/// </summary>
+public sealed class EmbeddedHost : IAsyncLifetime
+{
+    public const string AdminEmail = "admin@clinic.test";
+    public const string AdminPassword = "Integration-Test-Passphrase-1!";
+
+    private readonly ConcurrentQueue<string> _log = new();
+    private Process? _process;
+
+    public string DataPath { get; } = Directory.CreateTempSubdirectory("retinascreen-it-").FullName;
+    public int HttpPort { get; } = FreePort.Next();
+    public int DicomPort { get; } = FreePort.Next();
+    public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}/");
+    public string Log => string.Join('\n', _log);
+
+    public async Task InitializeAsync()
+    {
+        var dll = RepositoryPaths.HostDll;
+        if (!File.Exists(dll))
+        {
+            throw new InvalidOperationException($"Build the solution first: {dll} is missing.");
+        }
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = DataPath,
+        };
+        start.ArgumentList.Add(dll);
+        start.Environment["Urls"] = $"http://127.0.0.1:{HttpPort}";
+        start.Environment["RetinaScreen__DataPath"] = Path.Combine(DataPath, "data");
+        start.Environment["RetinaScreen__Dicom__Port"] = DicomPort.ToString();
+        start.Environment["RetinaScreen__Dicom__BindAddress"] = "127.0.0.1";
+        start.Environment["RetinaScreen__Bootstrap__AdminEmail"] = AdminEmail;
+        start.Environment["RetinaScreen__Bootstrap__AdminPassword"] = AdminPassword;
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) _log.Enqueue(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _log.Enqueue(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The host exited with {_process.ExitCode}:\n{Log}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync("health/ready");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Slow first start.
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"The host did not become ready:\n{Log}");
+    }
+
+    public bool IsRunning => _process is { HasExited: false };
+
+    public async Task<HttpClient> LoginAsync(string email = AdminEmail, string password = AdminPassword)
+    {
+        var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        using var response = await http.PostAsJsonAsync("api/auth/login", new { email, password });
+        response.EnsureSuccessStatusCode();
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", body.RootElement.GetProperty("accessToken").GetString());
+        return http;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(DataPath, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp folder left behind is harmless.
+        }
+    }
+}

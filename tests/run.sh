@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# RetinaScreen's one test command: installs what the tests need (as root, on Debian), starts the services they
+# use on loopback, builds, runs every test project, and ends with one line: "N passed, N failed, N skipped".
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+# ---- what the tests need -------------------------------------------------------------------------------
+# Debian packages: DCMTK (the DICOM peers), GDCM tools and pydicom (reference files), Chromium (portal tests).
+packages=(dcmtk libgdcm-tools python3-pydicom chromium)
+commands=(echoscu storescu storescp img2dcm dcmdump dcm2json gdcmdump chromium)
+missing=()
+for c in "${commands[@]}"; do command -v "$c" >/dev/null 2>&1 || missing+=("$c"); done
+[ -d /usr/lib/python3/dist-packages/pydicom ] || missing+=(pydicom)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing test dependencies: ${packages[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null
+    apt-get install -y -q --no-install-recommends "${packages[@]}" >/dev/null
+  else
+    echo "Missing: ${missing[*]}" >&2
+    echo "Install them first (Debian): sudo apt-get install -y ${packages[*]}" >&2
+    exit 2
+  fi
+fi
+
+# ---- build and test ------------------------------------------------------------------------------------
+results="$repo/artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+dotnet build RetinaScreen.sln -c Release -nologo -v quiet
+
+status=0
+dotnet test RetinaScreen.sln -c Release --no-build -nologo \
+  --logger "trx" --results-directory "$results" -- RunConfiguration.TreatNoTestsAsError=true || status=$?
+
+# ---- one countable line --------------------------------------------------------------------------------
+passed=0; failed=0; skipped=0
+shopt -s nullglob
+for trx in "$results"/*.trx; do
+  # Each test project writes one trx whose <Counters …/> element holds its totals.
+  counters=$(grep -o '<Counters [^>]*>' "$trx" || true)
+  value() { local v; v=$(echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"); echo "${v:-0}"; }
+  passed=$((passed + $(value passed)))
+  failed=$((failed + $(value failed) + $(value error) + $(value timeout) + $(value aborted)))
+  skipped=$((skipped + $(value notExecuted)))
+done
+echo "$passed passed, $failed failed, $skipped skipped"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
+  exit 1
+fi
