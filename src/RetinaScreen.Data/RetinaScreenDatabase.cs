@@ -17,13 +17,21 @@ public static class RetinaScreenDatabase
     /// <summary>How long a SQLite writer waits for another writer's lock before failing, in seconds.</summary>
     public const int SqliteBusyTimeoutSeconds = 30;
 
-    public static DbContextOptionsBuilder UseRetinaScreenSqlite(this DbContextOptionsBuilder options, string connectionString) =>
+    public static TBuilder UseRetinaScreenSqlite<TBuilder>(this TBuilder options, string connectionString)
+        where TBuilder : DbContextOptionsBuilder
+    {
         options
             .UseSqlite(connectionString, sqlite => sqlite.MigrationsAssembly(SqliteMigrationsAssembly))
             .AddInterceptors(SqliteConnectionPragmas.Instance);
+        return options;
+    }
 
-    public static DbContextOptionsBuilder UseRetinaScreenPostgreSql(this DbContextOptionsBuilder options, string connectionString) =>
+    public static TBuilder UseRetinaScreenPostgreSql<TBuilder>(this TBuilder options, string connectionString)
+        where TBuilder : DbContextOptionsBuilder
+    {
         options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsAssembly(PostgreSqlMigrationsAssembly));
+        return options;
+    }
 
     /// <summary>
     /// Ingest and inference write at the same time. Write-ahead logging lets readers proceed during a write, and

@@ -1,3 +1,12 @@
+using RetinaScreen.Data;
+using RetinaScreen.Portal;
+
+// The portal role on its own (distributed mode). The embedded host composes the same module.
 var builder = WebApplication.CreateBuilder(args);
+builder.AddRetinaScreenData();
+builder.AddPortal();
+
 var app = builder.Build();
-app.Run();
+await app.Services.MigrateRetinaScreenDatabaseAsync(CancellationToken.None);
+app.MapPortal();
+await app.RunAsync();

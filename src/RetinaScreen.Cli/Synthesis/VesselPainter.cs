@@ -9,7 +9,7 @@ internal sealed class VesselPainter
 {
     private readonly FundusCanvas _canvas;
     private readonly FundusGeometry _geo;
-    private readonly Random _rng;
+    private Random _rng;
     private readonly float[] _arteries;
     private readonly float[] _veins;
     private readonly float[] _fine;
@@ -23,6 +23,9 @@ internal sealed class VesselPainter
         _veins = new float[canvas.Width * canvas.Height];
         _fine = new float[canvas.Width * canvas.Height];
     }
+
+    /// <summary>Switches the random stream, so lesion vessels (IRMA, new vessels) never disturb the anatomy's stream.</summary>
+    public void UseRandom(Random rng) => _rng = rng;
 
     /// <summary>Venous beading: sausage-like calibre changes on veins (a severe NPDR sign).</summary>
     public bool VenousBeading { get; init; }
@@ -131,6 +134,12 @@ internal sealed class VesselPainter
             var tangentY = sense * fx / r;
             var target = arcRadius + travelled * 0.25;
             var radial = Math.Clamp((target - r) / target, -0.6, 0.6);
+            // Past the temporal side of the macula the arcade stops wrapping and runs out to the periphery.
+            if ((x - _geo.FoveaX) * _geo.TemporalSign > 0.5 * arcRadius)
+            {
+                radial = 0.8;
+            }
+
             var desired = Math.Atan2(tangentY + fy / r * radial, tangentX + fx / r * radial);
             heading += AngleDelta(heading, desired) * (travelled < 0.7 * _geo.DiscDiameter ? 0.04 : 0.12);
             heading += (_rng.NextDouble() - 0.5) * 0.1;
@@ -160,7 +169,7 @@ internal sealed class VesselPainter
         var nextBranch = NextBranchDistance();
         var curvature = (_rng.NextDouble() - 0.5) * 0.04;
         var phase = _rng.NextDouble() * Math.PI * 2;
-        var maxLength = _geo.FieldRadius * (1.5 - depth * 0.25);
+        var maxLength = _geo.FieldRadius * (0.9 - depth * 0.2) * (0.6 + _rng.NextDouble() * 0.6);
         while (width > 0.7 * _geo.Scale && _geo.InField(x, y, 0.99) && travelled < maxLength)
         {
             heading += curvature + (_rng.NextDouble() - 0.5) * wander;
@@ -180,7 +189,7 @@ internal sealed class VesselPainter
             y = ny;
             travelled += step;
             width *= 0.996;
-            if (depth < 4 && travelled > nextBranch)
+            if (depth < 3 && travelled > nextBranch)
             {
                 nextBranch = travelled + NextBranchDistance();
                 var side = _rng.Next(2) == 0 ? -1 : 1;
@@ -262,7 +271,7 @@ internal sealed class VesselPainter
         return (_geo.FoveaX + Math.Cos(angle) * dist, _geo.FoveaY + Math.Sin(angle) * dist);
     }
 
-    private double NextBranchDistance() => _geo.FieldRadius * (0.12 + _rng.NextDouble() * 0.18);
+    private double NextBranchDistance() => _geo.FieldRadius * (0.16 + _rng.NextDouble() * 0.22);
 
     private double Jitter(double amount) => 1 + (_rng.NextDouble() - 0.5) * 2 * amount;
 

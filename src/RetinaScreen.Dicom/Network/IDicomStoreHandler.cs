@@ -1,0 +1,75 @@
+using System.Net;
+
+namespace RetinaScreen.Dicom.Network;
+
+/// <summary>
+/// Receives each C-STORE once its data set is completely on disk. The handler may move <see cref="DicomStoreRequest.Part10FilePath"/>
+/// away (taking ownership); whatever is left at that path is deleted by the server afterwards.
+/// </summary>
+public interface IDicomStoreHandler
+{
+    Task<DicomStoreResult> StoreAsync(DicomStoreRequest request, CancellationToken cancellationToken);
+}
+
+/// <param name="Part10FilePath">A complete Part 10 file: preamble, group 0002 built from the command and the context, then the data set as received.</param>
+/// <param name="DatasetLength">Bytes of data set after the file meta information.</param>
+public sealed record DicomStoreRequest(
+    string SopClassUid,
+    string SopInstanceUid,
+    string TransferSyntaxUid,
+    string CallingAeTitle,
+    string CalledAeTitle,
+    IPEndPoint RemoteEndPoint,
+    string Part10FilePath,
+    long DatasetLength);
+
+/// <summary>The DIMSE status returned to the sender (PS3.4 Annex B.2.3, PS3.7 Annex C).</summary>
+public sealed record DicomStoreResult(ushort Status, string? ErrorComment = null)
+{
+    public static DicomStoreResult Success { get; } = new(DicomStatus.Success);
+
+    public static DicomStoreResult Failure(ushort status, string? errorComment = null) => new(status, errorComment);
+}
+
+/// <summary>DIMSE status codes used by C-ECHO and C-STORE (PS3.4 B.2.3, PS3.7 C).</summary>
+public static class DicomStatus
+{
+    public const ushort Success = 0x0000;
+
+    /// <summary>Warning: coercion of data elements.</summary>
+    public const ushort WarningCoercionOfDataElements = 0xB000;
+
+    /// <summary>Warning: data set does not match SOP class.</summary>
+    public const ushort WarningDataSetDoesNotMatchSopClass = 0xB007;
+
+    /// <summary>Warning: elements discarded.</summary>
+    public const ushort WarningElementsDiscarded = 0xB006;
+
+    /// <summary>Refused: out of resources.</summary>
+    public const ushort OutOfResources = 0xA700;
+
+    /// <summary>Error: data set does not match SOP class.</summary>
+    public const ushort DataSetDoesNotMatchSopClass = 0xA900;
+
+    /// <summary>Error: cannot understand.</summary>
+    public const ushort CannotUnderstand = 0xC000;
+
+    public const ushort ProcessingFailure = 0x0110;
+
+    /// <summary>Refused: SOP class not supported.</summary>
+    public const ushort SopClassNotSupported = 0x0122;
+
+    public const ushort DuplicateSopInstance = 0x0111;
+
+    public const ushort DuplicateInvocation = 0x0210;
+
+    public const ushort UnrecognizedOperation = 0x0211;
+
+    public const ushort MistypedArgument = 0x0212;
+
+    public static bool IsSuccess(ushort status) => status == Success;
+
+    public static bool IsWarning(ushort status) => status is 0x0001 || (status & 0xF000) == 0xB000;
+
+    public static bool IsSuccessOrWarning(ushort status) => IsSuccess(status) || IsWarning(status);
+}

@@ -1,0 +1,23 @@
+using RetinaScreen.Inference.Quality;
+
+namespace RetinaScreen.Inference;
+
+/// <summary>
+/// The full answer for one photograph: gradability first, then (only when gradable) the DR grading. For an ungradable
+/// photograph the model is not run: <see cref="GradeProbabilities"/> is empty, scores are 0 and referable flags false,
+/// while the thresholds still name the operating points in force.
+/// </summary>
+public sealed record GradingOutcome(
+    bool Gradable,
+    string? UngradableReason,
+    int Grade,
+    double[] GradeProbabilities,
+    double ReferableDrScore,
+    double ReferableDmeScore,
+    double ReferableDrThreshold,
+    double ReferableDmeThreshold,
+    bool ReferableDr,
+    bool ReferableDme,
+    TimeSpan Preprocess,
+    TimeSpan Inference,
+    QualityFeatures Quality);

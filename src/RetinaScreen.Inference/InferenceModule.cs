@@ -1,0 +1,24 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using RetinaScreen.Inference.Screening;
+
+namespace RetinaScreen.Inference;
+
+/// <summary>The inference role, composed by the embedded host or run alone as an inference worker.</summary>
+public static class InferenceModule
+{
+    public static IHostApplicationBuilder AddInference(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddFundusGrading(builder.Configuration);
+        builder.Services.AddSingleton<FundusPhotographGrader>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        return builder;
+    }
+
+    public static IBusRegistrationConfigurator AddInferenceConsumers(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<GradeImageConsumer, GradeImageConsumerDefinition>();
+        return bus;
+    }
+}

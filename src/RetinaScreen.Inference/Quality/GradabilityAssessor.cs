@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using RetinaScreen.Dicom.Imaging;
+
+namespace RetinaScreen.Inference.Quality;
+
+/// <summary>
+/// A fast image-quality check run before grading: exposure, field coverage and centring, shadowing and sharpness,
+/// measured on a downsampled copy (about 384 pixels across) so it answers in milliseconds at the camera.
+/// </summary>
+public sealed partial class GradabilityAssessor
+{
+    /// <summary>Lower than the grader's crop threshold so an under-exposed field is still found and called "too dark".</summary>
+    public const int FieldThreshold = 12;
+
+    private const int AnalysisSize = 384;
+    private readonly ILogger _logger;
+
+    public GradabilityAssessor(ILogger<GradabilityAssessor>? logger = null)
+        : this(GradabilityThresholds.Default, logger)
+    {
+    }
+
+    public GradabilityAssessor(GradabilityThresholds thresholds, ILogger<GradabilityAssessor>? logger = null)
+    {
+        Thresholds = thresholds ?? throw new ArgumentNullException(nameof(thresholds));
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    public GradabilityThresholds Thresholds { get; }
+
+    public Gradability Assess(RgbFrame frame)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var features = Measure(frame);
+        var reason = Decide(features);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            LogAssessed(_logger, reason is null, reason ?? "", elapsedMs);
+        }
+
+        return new Gradability(reason is null, reason, features);
+    }
+
+    public string? Decide(QualityFeatures f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var t = Thresholds;
+        // Exposure first: a dark or washed-out frame also looks blurred and oddly shaped, but exposure is the fix.
+        if (f.FieldFraction < 0.02 || f.MeanLuma < t.MinMeanLuma)
+        {
+            return Gradability.TooDark;
+        }
+
+        if (f.MeanLuma > t.MaxMeanLuma || f.SaturatedFraction > t.MaxSaturatedFraction)
+        {
+            return Gradability.Overexposed;
+        }
+
+        if (f.CentreOffset > t.MaxCentreOffset)
+        {
+            return Gradability.FieldNotCentred;
+        }
+
+        if (f.FieldFraction < t.MinFieldFraction || f.FieldFill < t.MinFieldFill || f.FieldAspect < t.MinFieldAspect || f.ShadowFraction > t.MaxShadowFraction)
+        {
+            return Gradability.InsufficientField;
+        }
+
+        return f.Sharpness < t.MinSharpness ? Gradability.Blurred : null;
+    }
+
+    public static QualityFeatures Measure(RgbFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        var step = Math.Max(1, (int)Math.Round(Math.Max(frame.Width, frame.Height) / (double)AnalysisSize));
+        var w = frame.Width / step;
+        var h = frame.Height / step;
+        var (r, g, b) = Downsample(frame, step, w, h);
+
+        var mask = new bool[w * h];
+        var count = 0;
+        double sumX = 0, sumY = 0;
+        int minX = w, minY = h, maxX = -1, maxY = -1;
+        var histogram = new int[256];
+        var saturated = 0;
+        double sumG = 0, sumG2 = 0;
+        for (var y = 0; y < h; y++)
+        {
+            for (var x = 0; x < w; x++)
+            {
+                var i = y * w + x;
+                if (r[i] <= FieldThreshold && g[i] <= FieldThreshold && b[i] <= FieldThreshold)
+                {
+                    continue;
+                }
+
+                mask[i] = true;
+                count++;
+                sumX += x;
+                sumY += y;
+                minX = Math.Min(minX, x);
+                maxX = Math.Max(maxX, x);
+                minY = Math.Min(minY, y);
+                maxY = Math.Max(maxY, y);
+                histogram[Math.Clamp((int)(0.299f * r[i] + 0.587f * g[i] + 0.114f * b[i]), 0, 255)]++;
+                if (r[i] >= 250 || g[i] >= 250 || b[i] >= 250)
+                {
+                    saturated++;
+                }
+
+                sumG += g[i];
+                sumG2 += (double)g[i] * g[i];
+            }
+        }
+
+        if (count < 16)
+        {
+            return new QualityFeatures(count / (double)(w * h), 0, 0, 0, 0, 0, 0, 0, 1, 0, 0);
+        }
+
+        double lumaSum = 0;
+        for (var v = 0; v < 256; v++)
+        {
+            lumaSum += (double)v * histogram[v];
+        }
+
+        // Shadow is judged against the bright part of the field: a lid shadow can cover half of it, median included.
+        var shadowLimit = 0.3 * Percentile(histogram, count, 0.9);
+        var shadow = 0;
+        for (var v = 0; v < 256 && v < shadowLimit; v++)
+        {
+            shadow += histogram[v];
+        }
+
+        var side = Math.Min(w, h);
+        var centreOffset = Math.Sqrt(Math.Pow(sumX / count - (w - 1) / 2.0, 2) + Math.Pow(sumY / count - (h - 1) / 2.0, 2)) / side;
+        var boxW = maxX - minX + 1;
+        var boxH = maxY - minY + 1;
+        var fill = count / (Math.PI / 4 * boxW * boxH);
+        var meanG = sumG / count;
+        var varG = Math.Max(1e-6, sumG2 / count - meanG * meanG);
+
+        return new QualityFeatures(
+            FieldFraction: count / (double)(w * h),
+            CentreOffset: centreOffset,
+            FieldFill: fill,
+            FieldAspect: Math.Min(boxW, boxH) / (double)Math.Max(boxW, boxH),
+            MeanLuma: lumaSum / count,
+            LumaP05: Percentile(histogram, count, 0.05),
+            LumaP95: Percentile(histogram, count, 0.95),
+            SaturatedFraction: saturated / (double)count,
+            ShadowFraction: shadow / (double)count,
+            Contrast: Math.Sqrt(varG),
+            Sharpness: LaplacianVariance(g, mask, w, h) / varG);
+    }
+
+    /// <summary>Box-averages the frame by an integer step: cheap, and it averages away sensor noise before the Laplacian.</summary>
+    private static (float[] R, float[] G, float[] B) Downsample(RgbFrame frame, int step, int w, int h)
+    {
+        var r = new float[w * h];
+        var g = new float[w * h];
+        var b = new float[w * h];
+        var px = frame.Pixels;
+        var norm = 1f / (step * step);
+        for (var y = 0; y < h; y++)
+        {
+            for (var x = 0; x < w; x++)
+            {
+                float sr = 0, sg = 0, sb = 0;
+                for (var dy = 0; dy < step; dy++)
+                {
+                    var row = ((y * step + dy) * frame.Width + x * step) * 3;
+                    for (var dx = 0; dx < step; dx++)
+                    {
+                        sr += px[row + dx * 3];
+                        sg += px[row + dx * 3 + 1];
+                        sb += px[row + dx * 3 + 2];
+                    }
+                }
+
+                var i = y * w + x;
+                r[i] = sr * norm;
+                g[i] = sg * norm;
+                b[i] = sb * norm;
+            }
+        }
+
+        return (r, g, b);
+    }
+
+    /// <summary>Variance of the 4-neighbour Laplacian, only where the whole 5×5 neighbourhood is field (the rim is no detail).</summary>
+    private static double LaplacianVariance(float[] g, bool[] mask, int w, int h)
+    {
+        double sum = 0, sum2 = 0;
+        var n = 0;
+        for (var y = 2; y < h - 2; y++)
+        {
+            for (var x = 2; x < w - 2; x++)
+            {
+                var i = y * w + x;
+                if (!mask[i] || !mask[i - 2] || !mask[i + 2] || !mask[i - 2 * w] || !mask[i + 2 * w])
+                {
+                    continue;
+                }
+
+                double lap = g[i - 1] + g[i + 1] + g[i - w] + g[i + w] - 4 * g[i];
+                sum += lap;
+                sum2 += lap * lap;
+                n++;
+            }
+        }
+
+        return n == 0 ? 0 : sum2 / n - (sum / n) * (sum / n);
+    }
+
+    private static double Percentile(int[] histogram, int count, double p)
+    {
+        var target = p * count;
+        var acc = 0;
+        for (var v = 0; v < histogram.Length; v++)
+        {
+            acc += histogram[v];
+            if (acc >= target)
+            {
+                return v;
+            }
+        }
+
+        return 255;
+    }
+
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Debug, Message = "Gradability assessed: gradable {Gradable}, reason '{Reason}' ({ElapsedMs:F1} ms)")]
+    private static partial void LogAssessed(ILogger logger, bool gradable, string reason, double elapsedMs);
+}

@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using RetinaScreen.Contracts;
+using RetinaScreen.Data;
+using RetinaScreen.Data.Auditing;
+using RetinaScreen.Data.Screening;
+using RetinaScreen.Data.Storage;
+
+namespace RetinaScreen.Inference.Screening;
+
+/// <summary>
+/// Grades one stored photograph: verify the bytes are the ones ingest recorded, check gradability, run the DR
+/// model, and record the prediction with the model's identity. Idempotent: a redelivered message, or the same
+/// instance arriving twice, produces one prediction per (instance, model version).
+/// </summary>
+public sealed partial class GradeImageConsumer(
+    RetinaScreenDbContext db,
+    IObjectStore objectStore,
+    FundusPhotographGrader grader,
+    TimeProvider clock,
+    ILogger<GradeImageConsumer> logger) : IConsumer<ImageReceived>
+{
+    public async Task Consume(ConsumeContext<ImageReceived> context)
+    {
+        var message = context.Message;
+        var cancellationToken = context.CancellationToken;
+
+        var instance = await db.Instances
+            .Include(i => i.Series!).ThenInclude(s => s.Study!).ThenInclude(s => s.Screening)
+            .FirstOrDefaultAsync(i => i.SopInstanceUid == message.SopInstanceUid, cancellationToken)
+            ?? throw new InvalidOperationException("The instance named by the message is not recorded (yet); retrying.");
+
+        var model = await EnsureModelVersionAsync(cancellationToken);
+        if (await db.Predictions.AnyAsync(p => p.InstanceId == instance.Id && p.ModelVersionId == model.Id, cancellationToken))
+        {
+            LogAlreadyGraded(logger);
+            return;
+        }
+
+        var outcome = await GradeStoredObjectAsync(instance.StorageKey, instance.Sha256, cancellationToken);
+        var now = clock.GetUtcNow();
+        var prediction = new Prediction
+        {
+            InstanceId = instance.Id,
+            ModelVersionId = model.Id,
+            Gradable = outcome.Gradable,
+            UngradableReason = outcome.UngradableReason,
+            Grade = outcome.Gradable ? outcome.Grade : null,
+            GradeProbabilities = outcome.GradeProbabilities,
+            ReferableDrScore = outcome.ReferableDrScore,
+            ReferableDmeScore = outcome.ReferableDmeScore,
+            ReferableDrThreshold = outcome.ReferableDrThreshold,
+            ReferableDmeThreshold = outcome.ReferableDmeThreshold,
+            ReferableDr = outcome.Gradable && outcome.ReferableDr,
+            ReferableDme = outcome.Gradable && outcome.ReferableDme,
+            ImageSha256 = instance.Sha256,
+            PreprocessMilliseconds = outcome.Preprocess.TotalMilliseconds,
+            InferenceMilliseconds = outcome.Inference.TotalMilliseconds,
+            CreatedAt = now,
+        };
+        db.Predictions.Add(prediction);
+        db.AuditEvents.Add(new AuditEvent
+        {
+            OccurredAt = now,
+            Actor = $"model:{model.Name}/{model.Version}",
+            Action = "prediction.created",
+            EntityType = nameof(Prediction),
+            EntityId = instance.SopInstanceUid,
+            Details = JsonSerializer.Serialize(new
+            {
+                modelSha256 = model.Sha256,
+                imageSha256 = instance.Sha256,
+                gradable = prediction.Gradable,
+                ungradableReason = prediction.UngradableReason,
+                grade = prediction.Grade,
+                referableDrScore = prediction.ReferableDrScore,
+                referableDrThreshold = prediction.ReferableDrThreshold,
+                referableDmeScore = prediction.ReferableDmeScore,
+                referableDmeThreshold = prediction.ReferableDmeThreshold,
+                preprocessMs = prediction.PreprocessMilliseconds,
+                inferenceMs = prediction.InferenceMilliseconds,
+            }),
+        });
+
+        var screening = instance.Series!.Study!.Screening!;
+        await ScreeningAggregation.ApplyAsync(db, screening, model.Id, prediction, now, cancellationToken);
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException) when (await PredictionExistsAsync(instance.Id, model.Id))
+        {
+            // A concurrent delivery of the same message won the unique index: the work is done once.
+            LogAlreadyGraded(logger);
+            return;
+        }
+
+        LogGraded(logger, model.Name, model.Version, prediction.Gradable, prediction.InferenceMilliseconds);
+    }
+
+    private async Task<GradingOutcome> GradeStoredObjectAsync(string storageKey, string expectedSha256, CancellationToken cancellationToken)
+    {
+        // Verify the bytes before trusting them: what the model sees must be what ingest recorded.
+        var staging = Path.GetTempFileName();
+        try
+        {
+            await using (var source = objectStore.OpenRead(storageKey))
+            await using (var copy = File.Create(staging))
+            {
+                await source.CopyToAsync(copy, cancellationToken);
+            }
+
+            var actual = await FileObjectStore.HashAsync(staging, cancellationToken);
+            if (!string.Equals(actual, expectedSha256, StringComparison.Ordinal))
+            {
+                throw new InvalidDataException("The stored object no longer matches its recorded SHA-256; refusing to grade it.");
+            }
+
+            return grader.Grade(staging);
+        }
+        finally
+        {
+            File.Delete(staging);
+        }
+    }
+
+    private async Task<ModelVersion> EnsureModelVersionAsync(CancellationToken cancellationToken)
+    {
+        var identity = grader.Model;
+        var existing = await db.ModelVersions.FirstOrDefaultAsync(
+            m => m.Name == identity.Name && m.Version == identity.Version, cancellationToken);
+        if (existing is not null)
+        {
+            if (!string.Equals(existing.Sha256, identity.Sha256, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException(
+                    $"Model {identity.Name} {identity.Version} was recorded with another SHA-256; a changed model needs a new version.");
+            }
+
+            return existing;
+        }
+
+        var created = new ModelVersion { Name = identity.Name, Version = identity.Version, Sha256 = identity.Sha256, FirstSeenAt = clock.GetUtcNow() };
+        db.ModelVersions.Add(created);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return created;
+        }
+        catch (DbUpdateException)
+        {
+            // Another worker recorded it first.
+            db.Entry(created).State = EntityState.Detached;
+            return await db.ModelVersions.FirstAsync(m => m.Name == identity.Name && m.Version == identity.Version, cancellationToken);
+        }
+    }
+
+    private async Task<bool> PredictionExistsAsync(Guid instanceId, Guid modelId)
+    {
+        db.ChangeTracker.Clear();
+        return await db.Predictions.AnyAsync(p => p.InstanceId == instanceId && p.ModelVersionId == modelId);
+    }
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Graded an instance with {ModelName} {ModelVersion}: gradable {Gradable}, inference {InferenceMs:F1} ms")]
+    private static partial void LogGraded(ILogger logger, string modelName, string modelVersion, bool gradable, double inferenceMs);
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Information, Message = "Instance already graded by this model version; nothing to do")]
+    private static partial void LogAlreadyGraded(ILogger logger);
+}

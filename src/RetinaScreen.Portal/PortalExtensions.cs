@@ -1,0 +1,107 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using RetinaScreen.Data;
+using RetinaScreen.Data.Identity;
+using RetinaScreen.Portal.Accounts;
+using RetinaScreen.Portal.Shell;
+using RetinaScreen.Portal.Studies;
+using RetinaScreen.Portal.Worklist;
+
+namespace RetinaScreen.Portal;
+
+/// <summary>The portal role: login, the REST API under <c>/api</c>, OpenAPI and the graders' pages.</summary>
+public static class PortalExtensions
+{
+    /// <summary>Registers identity, authorisation, problem details, OpenAPI and the first-administrator bootstrap.</summary>
+    /// <remarks>Needs <c>AddRetinaScreenData</c> (the user store is the RetinaScreen database).</remarks>
+    public static IHostApplicationBuilder AddPortal(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddProblemDetails();
+        services.AddOpenApi();
+
+        services.AddIdentityApiEndpoints<RetinaScreenUser>(ConfigureIdentity)
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<RetinaScreenDbContext>()
+            .AddClaimsPrincipalFactory<PortalClaimsPrincipalFactory>()
+            .AddSignInManager<AuditingSignInManager>();
+
+        // Tokens are protected by these keys: kept in the database they survive restarts and verify on every replica.
+        services.AddDataProtection()
+            .SetApplicationName("RetinaScreen")
+            .PersistKeysToDbContext<RetinaScreenDbContext>();
+
+        services.AddAuthorization(PortalPolicies.Configure);
+
+        services.AddScoped<AuditTrail>();
+        services.AddHostedService<BootstrapAdministrator>();
+        return builder;
+    }
+
+    /// <summary>Maps <c>/api/auth</c> (login), the API, <c>/openapi/v1.json</c> and the pages at <c>/</c> and <c>/portal/</c>.</summary>
+    public static WebApplication MapPortal(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+
+        app.MapGroup("/api/auth")
+            .MapIdentityApi<RetinaScreenUser>()
+            .Add(RestrictIdentityEndpoints);
+
+        var api = app.MapGroup("/api").RequireAuthorization();
+        GetMe.Map(api);
+        ChangePassword.Map(api);
+        GetStudy.Map(api);
+        ListScreenings.Map(api);
+
+        var admin = api.MapGroup("/admin").RequireAuthorization(PortalPolicies.AdminOnly);
+        CreateUser.Map(admin);
+        ListUsers.Map(admin);
+
+        app.MapOpenApi();
+        PortalShell.Map(app);
+        return app;
+    }
+
+    private static void ConfigureIdentity(IdentityOptions options)
+    {
+        options.User.RequireUniqueEmail = true;
+        options.SignIn.RequireConfirmedAccount = false;
+
+        options.Password.RequiredLength = 12;
+        options.Password.RequiredUniqueChars = 6;
+        options.Password.RequireDigit = true;
+        options.Password.RequireLowercase = true;
+        options.Password.RequireUppercase = true;
+        options.Password.RequireNonAlphanumeric = true;
+
+        options.Lockout.AllowedForNewUsers = true;
+        options.Lockout.MaxFailedAccessAttempts = 5;
+        options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+    }
+
+    /// <summary>
+    /// <c>MapIdentityApi</c> maps its endpoints without authorisation metadata, so the fallback policy closes them all;
+    /// login and refresh (the refresh token is the credential) are opened, and registration is reserved to
+    /// administrators — users are created through <c>POST /api/admin/users</c>.
+    /// </summary>
+    private static void RestrictIdentityEndpoints(EndpointBuilder endpoint)
+    {
+        var route = (endpoint as RouteEndpointBuilder)?.RoutePattern.RawText ?? "";
+        if (route.EndsWith("/login", StringComparison.Ordinal) || route.EndsWith("/refresh", StringComparison.Ordinal))
+        {
+            endpoint.Metadata.Add(new AllowAnonymousAttribute());
+        }
+        else if (route.EndsWith("/register", StringComparison.Ordinal))
+        {
+            endpoint.Metadata.Add(new AuthorizeAttribute(PortalPolicies.AdminOnly));
+        }
+    }
+}

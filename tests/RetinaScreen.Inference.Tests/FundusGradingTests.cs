@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using RetinaScreen.Cli.Synthesis;
+using RetinaScreen.Inference.Grading;
+using RetinaScreen.Inference.Quality;
+
+namespace RetinaScreen.Inference.Tests;
+
+public sealed class FundusGradingTests
+{
+    [Fact]
+    public void REQ_AI_03_services_are_registered_from_configuration()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["RetinaScreen:Inference:ModelCard"] = FundusGradingOptions.DefaultModelCard,
+                ["RetinaScreen:Inference:IntraOpThreads"] = "1",
+            })
+            .Build();
+        using var provider = new ServiceCollection().AddLogging().AddFundusGrading(configuration).AddSingleton<FundusPhotographGrader>().BuildServiceProvider();
+
+        var grader = provider.GetRequiredService<DrGrader>();
+
+        Assert.Same(grader, provider.GetRequiredService<DrGrader>());
+        Assert.NotNull(provider.GetRequiredService<GradabilityAssessor>());
+        Assert.Equal("dr-grader", provider.GetRequiredService<FundusPhotographGrader>().Model.Name);
+    }
+
+    [Fact]
+    public void REQ_AI_04_photograph_grader_checks_gradability_before_grading_a_png()
+    {
+        using var drGrader = new DrGrader(new FundusGradingOptions { IntraOpThreads = 1 });
+        var grader = new FundusPhotographGrader(new GradabilityAssessor(), drGrader);
+        var dir = Directory.CreateTempSubdirectory("photo-").FullName;
+        try
+        {
+            var good = Path.Combine(dir, "good.png");
+            var dark = Path.Combine(dir, "dark.png");
+            SynthDataset.SavePng(FundusSynthesizer.Generate(TestImages.SeedBase + 8000, FundusSpec.Default with { Grade = 4 }).Frame, good);
+            SynthDataset.SavePng(FundusSynthesizer.Generate(TestImages.SeedBase + 8001, FundusSpec.Default with { Defect = QualityDefect.UnderExposure }).Frame, dark);
+
+            var graded = grader.Grade(good);
+            var rejected = grader.Grade(dark);
+
+            Assert.True(graded.Gradable);
+            Assert.True(graded.ReferableDr);
+            Assert.Equal(5, graded.GradeProbabilities.Length);
+            Assert.False(rejected.Gradable);
+            Assert.Equal(Gradability.TooDark, rejected.UngradableReason);
+            Assert.Empty(rejected.GradeProbabilities);
+            Assert.Equal(drGrader.Card.OperatingPoints.ReferableDr.Threshold, rejected.ReferableDrThreshold);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
