@@ -150,12 +150,12 @@ public sealed class DicomDataset : IEnumerable<DicomElement>
             return [];
         }
 
-        if (!element.VR.IsText)
+        if (!ValueVR(element).IsText)
         {
-            return GetNumbersAsText(element);
+            return GetNumbersAsText(element, ValueVR(element));
         }
 
-        return SplitValues(Decode(element), element.VR);
+        return SplitValues(Decode(element), ValueVR(element));
     }
 
     /// <summary>A UID value without its NUL padding.</summary>
@@ -172,9 +172,9 @@ public sealed class DicomDataset : IEnumerable<DicomElement>
             return false;
         }
 
-        if (element.VR.IsText)
+        if (ValueVR(element).IsText)
         {
-            var values = SplitValues(Decode(element), element.VR);
+            var values = SplitValues(Decode(element), ValueVR(element));
             if (index >= values.Length)
             {
                 return false;
@@ -194,7 +194,7 @@ public sealed class DicomDataset : IEnumerable<DicomElement>
             return false;
         }
 
-        var unit = UnitSizeOf(element.VR);
+        var unit = UnitSizeOf(ValueVR(element));
         var bytes = element.Buffer.Memory.Span;
         if (unit == 0 || (index + 1) * unit > bytes.Length)
         {
@@ -202,7 +202,7 @@ public sealed class DicomDataset : IEnumerable<DicomElement>
         }
 
         var at = bytes[(index * unit)..];
-        long v = element.VR.Code switch
+        long v = ValueVR(element).Code switch
         {
             "US" or "OW" => BinaryPrimitives.ReadUInt16LittleEndian(at),
             "SS" => BinaryPrimitives.ReadInt16LittleEndian(at),
@@ -235,14 +235,14 @@ public sealed class DicomDataset : IEnumerable<DicomElement>
             return false;
         }
 
-        if (element.VR.IsText)
+        if (ValueVR(element).IsText)
         {
-            var values = SplitValues(Decode(element), element.VR);
+            var values = SplitValues(Decode(element), ValueVR(element));
             return index < values.Length && double.TryParse(values[index], NumberStyles.Float, CultureInfo.InvariantCulture, out value);
         }
 
         var bytes = element.Buffer.Memory.Span;
-        if (element.VR == DicomVR.FL || element.VR == DicomVR.OF)
+        if (ValueVR(element) == DicomVR.FL || ValueVR(element) == DicomVR.OF)
         {
             if ((index + 1) * 4 > bytes.Length)
             {
@@ -253,7 +253,7 @@ public sealed class DicomDataset : IEnumerable<DicomElement>
             return true;
         }
 
-        if (element.VR == DicomVR.FD || element.VR == DicomVR.OD)
+        if (ValueVR(element) == DicomVR.FD || ValueVR(element) == DicomVR.OD)
         {
             if ((index + 1) * 8 > bytes.Length)
             {
@@ -287,7 +287,7 @@ public sealed class DicomDataset : IEnumerable<DicomElement>
     public string[] GetValuesAsText(DicomPrimitive element)
     {
         ArgumentNullException.ThrowIfNull(element);
-        return element.VR.IsText ? SplitValues(Decode(element), element.VR) : GetNumbersAsText(element);
+        return element.VR.IsText ? SplitValues(Decode(element), element.VR) : GetNumbersAsText(element, element.VR);
     }
 
     // ---- setters ----
@@ -380,20 +380,27 @@ public sealed class DicomDataset : IEnumerable<DicomElement>
     private static DicomVR VRFor(DicomTag tag) =>
         DicomDictionary.Find(tag)?.VR ?? throw new ArgumentException($"Tag {tag} is not in the dictionary; pass its VR.", nameof(tag));
 
+    /// <summary>
+    /// The VR to interpret a value with: an element that arrived as UN (explicit UN, or a gateway that lost the VR)
+    /// is read with the dictionary's VR, so getters see text and numbers rather than opaque bytes.
+    /// </summary>
+    private static DicomVR ValueVR(DicomPrimitive element) =>
+        element.VR == DicomVR.UN && DicomDictionary.Find(element.Tag) is { VR: { IsSequence: false } known } ? known : element.VR;
+
     private string Decode(DicomPrimitive element)
     {
         var bytes = element.Buffer.Memory.Span;
-        return element.VR.UsesSpecificCharacterSet ? CharacterSet.Decode(bytes) : DicomCharacterSet.Default.Decode(bytes);
+        return ValueVR(element).UsesSpecificCharacterSet ? CharacterSet.Decode(bytes) : DicomCharacterSet.Default.Decode(bytes);
     }
 
     private string ElementText(DicomPrimitive element)
     {
-        if (!element.VR.IsText)
+        if (!ValueVR(element).IsText)
         {
-            return string.Join('\\', GetNumbersAsText(element));
+            return string.Join('\\', GetNumbersAsText(element, ValueVR(element)));
         }
 
-        return TrimValue(Decode(element), element.VR);
+        return TrimValue(Decode(element), ValueVR(element));
     }
 
     internal static string TrimValue(string value, DicomVR vr)
@@ -435,9 +442,8 @@ public sealed class DicomDataset : IEnumerable<DicomElement>
         _ => 0,
     };
 
-    internal static string[] GetNumbersAsText(DicomPrimitive element)
+    internal static string[] GetNumbersAsText(DicomPrimitive element, DicomVR vr)
     {
-        var vr = element.VR;
         if (vr == DicomVR.OB || vr == DicomVR.UN || vr == DicomVR.OW || vr == DicomVR.OF || vr == DicomVR.OD || vr == DicomVR.OL || vr == DicomVR.OV)
         {
             return [];
@@ -485,7 +491,8 @@ public sealed class DicomDataset : IEnumerable<DicomElement>
 
     private DicomDataset SetNumbers(DicomTag tag, DicomVR vr, string[] values)
     {
-        var unit = UnitSizeOf(vr);
+        // An AT value is a group and an element: two 16-bit numbers.
+        var unit = vr == DicomVR.AT ? 4 : UnitSizeOf(vr);
         if (unit == 0 || vr == DicomVR.OB || vr == DicomVR.UN)
         {
             throw new ArgumentException($"Values of VR {vr} cannot be given as text.", nameof(vr));

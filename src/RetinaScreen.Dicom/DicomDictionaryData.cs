@@ -1,6 +1,7 @@
 namespace RetinaScreen.Dicom;
 
 // A hand-curated subset of PS3.6 (data elements) and PS3.7 (command elements): tag, VR, VM, keyword.
+// DicomTag.Known.cs is generated from this table: edit here, then run generate-known-tags.py.
 internal static class DicomDictionaryData
 {
     internal const string Entries = """
@@ -42,6 +43,7 @@ internal static class DicomDictionaryData
         00080012 DA 1 InstanceCreationDate
         00080013 TM 1 InstanceCreationTime
         00080014 UI 1 InstanceCreatorUID
+        00080015 DT 1 InstanceCoercionDateTime
         00080016 UI 1 SOPClassUID
         00080018 UI 1 SOPInstanceUID
         00080020 DA 1 StudyDate
@@ -67,7 +69,11 @@ internal static class DicomDictionaryData
         00080070 LO 1 Manufacturer
         00080080 LO 1 InstitutionName
         00080081 ST 1 InstitutionAddress
+        00080082 SQ 1 InstitutionCodeSequence
         00080090 PN 1 ReferringPhysicianName
+        00080092 ST 1 ReferringPhysicianAddress
+        00080094 SH 1-n ReferringPhysicianTelephoneNumbers
+        00080096 SQ 1 ReferringPhysicianIdentificationSequence
         00080100 SH 1 CodeValue
         00080102 SH 1 CodingSchemeDesignator
         00080103 SH 1 CodingSchemeVersion
@@ -85,10 +91,15 @@ internal static class DicomDictionaryData
         0008103E LO 1 SeriesDescription
         00081040 LO 1 InstitutionalDepartmentName
         00081048 PN 1-n PhysiciansOfRecord
+        00081049 SQ 1 PhysiciansOfRecordIdentificationSequence
         00081050 PN 1-n PerformingPhysicianName
+        00081052 SQ 1 PerformingPhysicianIdentificationSequence
         00081060 PN 1-n NameOfPhysiciansReadingStudy
+        00081062 SQ 1 PhysiciansReadingStudyIdentificationSequence
         00081070 PN 1-n OperatorsName
+        00081072 SQ 1 OperatorIdentificationSequence
         00081080 LO 1-n AdmittingDiagnosesDescription
+        00081084 SQ 1 AdmittingDiagnosesCodeSequence
         00081090 LO 1 ManufacturerModelName
         00081110 SQ 1 ReferencedStudySequence
         00081111 SQ 1 ReferencedPerformedProcedureStepSequence
@@ -101,10 +112,16 @@ internal static class DicomDictionaryData
         00081197 US 1 FailureReason
         00081198 SQ 1 FailedSOPSequence
         00081199 SQ 1 ReferencedSOPSequence
+        00081250 SQ 1 RelatedSeriesSequence
         00082111 ST 1 DerivationDescription
         00082112 SQ 1 SourceImageSequence
         00082218 SQ 1 AnatomicRegionSequence
         00082220 SQ 1 AnatomicRegionModifierSequence
+        00083010 UI 1-n IrradiationEventUID
+        00089124 SQ 1 DerivationImageSequence
+        00089205 CS 1 PixelPresentation
+        00089206 CS 1 VolumetricProperties
+        00089207 CS 1 VolumeBasedCalculationTechnique
         00089215 SQ 1 DerivationCodeSequence
         00100010 PN 1 PatientName
         00100020 LO 1 PatientID
@@ -120,10 +137,21 @@ internal static class DicomDictionaryData
         00101010 AS 1 PatientAge
         00101020 DS 1 PatientSize
         00101030 DS 1 PatientWeight
+        00101040 LO 1 PatientAddress
+        00102150 LO 1 CountryOfResidence
+        00102154 SH 1-n PatientTelephoneNumbers
         00102160 SH 1 EthnicGroup
+        00102180 SH 1 Occupation
+        001021B0 LT 1 AdditionalPatientHistory
         00104000 LT 1 PatientComments
+        00120010 LO 1 ClinicalTrialSponsorName
+        00120020 LO 1 ClinicalTrialProtocolID
+        00120030 LO 1 ClinicalTrialSiteID
+        00120040 LO 1 ClinicalTrialSubjectID
+        00120050 LO 1 ClinicalTrialTimePointID
         00120062 CS 1 PatientIdentityRemoved
         00120063 LO 1-n DeidentificationMethod
+        00120064 SQ 1 DeidentificationMethodCodeSequence
         00180010 LO 1 ContrastBolusAgent
         00180015 CS 1 BodyPartExamined
         00180020 CS 1-n ScanningSequence
@@ -136,8 +164,10 @@ internal static class DicomDictionaryData
         00180081 DS 1 EchoTime
         00180087 DS 1 MagneticFieldStrength
         00180088 DS 1 SpacingBetweenSlices
+        00180090 DS 1 DataCollectionDiameter
         00181000 LO 1 DeviceSerialNumber
         00181004 LO 1 PlateID
+        00181008 LO 1 GantryID
         00181010 LO 1 SecondaryCaptureDeviceID
         00181012 DA 1 DateOfSecondaryCapture
         00181014 TM 1 TimeOfSecondaryCapture
@@ -147,15 +177,30 @@ internal static class DicomDictionaryData
         00181020 LO 1-n SoftwareVersions
         00181030 LO 1 ProtocolName
         00181050 DS 1 SpatialResolution
+        00181060 DS 1 TriggerTime
+        00181063 DS 1 FrameTime
+        0018106A CS 1 SynchronizationTrigger
+        00181088 IS 1 HeartRate
+        00181100 DS 1 ReconstructionDiameter
+        00181110 DS 1 DistanceSourceToDetector
+        00181111 DS 1 DistanceSourceToPatient
+        00181120 DS 1 GantryDetectorTilt
+        00181130 DS 1 TableHeight
+        00181140 CS 1 RotationDirection
         00181150 IS 1 ExposureTime
         00181151 IS 1 XRayTubeCurrent
         00181152 IS 1 Exposure
+        00181160 SH 1 FilterType
         00181164 DS 2 ImagerPixelSpacing
+        00181170 IS 1 GeneratorPower
+        00181190 DS 1-n FocalSpots
         00181210 SH 1-n ConvolutionKernel
         00181250 SH 1 ReceiveCoilName
+        00181800 CS 1 AcquisitionTimeSynchronized
         00185100 CS 1 PatientPosition
         00185101 CS 1 ViewPosition
         00187004 CS 1 DetectorType
+        00189004 CS 1 ContentQualification
         0020000D UI 1 StudyInstanceUID
         0020000E UI 1 SeriesInstanceUID
         00200010 SH 1 StudyID
@@ -168,18 +213,28 @@ internal static class DicomDictionaryData
         00200052 UI 1 FrameOfReferenceUID
         00200060 CS 1 Laterality
         00200062 CS 1 ImageLaterality
+        00200200 UI 1 SynchronizationFrameOfReferenceUID
         00201040 LO 1 PositionReferenceIndicator
         00201041 DS 1 SliceLocation
         00201206 IS 1 NumberOfStudyRelatedSeries
         00201208 IS 1 NumberOfStudyRelatedInstances
         00201209 IS 1 NumberOfSeriesRelatedInstances
         00204000 LT 1 ImageComments
+        00209111 SQ 1 FrameContentSequence
+        00209113 SQ 1 PlanePositionSequence
+        00209116 SQ 1 PlaneOrientationSequence
+        00209157 UL 1-n DimensionIndexValues
         00209161 UI 1 ConcatenationUID
         00209162 US 1 InConcatenationNumber
         00209163 US 1 InConcatenationTotalNumber
+        00209164 UI 1 DimensionOrganizationUID
+        00209165 AT 1 DimensionIndexPointer
+        00209167 AT 1 FunctionalGroupPointer
         00209221 SQ 1 DimensionOrganizationSequence
         00209222 SQ 1 DimensionIndexSequence
+        00209228 UL 1 ConcatenationFrameOffsetNumber
         00209311 CS 1 DimensionOrganizationType
+        00209421 LO 1 DimensionDescriptionLabel
         00220001 US 1 LightPathFilterPassThroughWavelength
         00220002 US 2 LightPathFilterPassBand
         00220003 US 1 ImagePathFilterPassThroughWavelength
@@ -225,6 +280,7 @@ internal static class DicomDictionaryData
         00280011 US 1 Columns
         00280030 DS 2 PixelSpacing
         00280034 IS 2 PixelAspectRatio
+        00280051 CS 1-n CorrectedImage
         00280100 US 1 BitsAllocated
         00280101 US 1 BitsStored
         00280102 US 1 HighBit
@@ -235,6 +291,8 @@ internal static class DicomDictionaryData
         00280300 CS 1 QualityControlImage
         00280301 CS 1 BurnedInAnnotation
         00280302 CS 1 RecognizableVisualFeatures
+        00280A02 CS 1 PixelSpacingCalibrationType
+        00280A04 LO 1 PixelSpacingCalibrationDescription
         00281040 CS 1 PixelIntensityRelationship
         00281041 SS 1 PixelIntensityRelationshipSign
         00281050 DS 1-n WindowCenter
@@ -244,9 +302,11 @@ internal static class DicomDictionaryData
         00281054 LO 1 RescaleType
         00281055 LO 1-n WindowCenterWidthExplanation
         00281056 CS 1 VOILUTFunction
+        00281090 CS 1 RecommendedViewingMode
         00281101 US 3 RedPaletteColorLookupTableDescriptor
         00281102 US 3 GreenPaletteColorLookupTableDescriptor
         00281103 US 3 BluePaletteColorLookupTableDescriptor
+        00281199 UI 1 PaletteColorLookupTableUID
         00281201 OW 1 RedPaletteColorLookupTableData
         00281202 OW 1 GreenPaletteColorLookupTableData
         00281203 OW 1 BluePaletteColorLookupTableData
@@ -260,18 +320,57 @@ internal static class DicomDictionaryData
         00283003 LO 1 LUTExplanation
         00283006 US 1-n LUTData
         00283010 SQ 1 VOILUTSequence
+        00289001 UL 1 DataPointRows
+        00289002 UL 1 DataPointColumns
+        00289110 SQ 1 PixelMeasuresSequence
+        00289132 SQ 1 FrameVOILUTSequence
+        00289145 SQ 1 PixelValueTransformationSequence
+        00321032 PN 1 RequestingPhysician
+        00321033 LO 1 RequestingService
         00321060 LO 1 RequestedProcedureDescription
         00321064 SQ 1 RequestedProcedureCodeSequence
+        003A0005 US 1 NumberOfWaveformChannels
+        003A0010 UL 1 NumberOfWaveformSamples
+        003A001A DS 1 SamplingFrequency
+        003A0020 SH 1 MultiplexGroupLabel
+        003A0200 SQ 1 ChannelDefinitionSequence
+        003A0202 IS 1 WaveformChannelNumber
+        003A0203 SH 1 ChannelLabel
+        003A0208 SQ 1 ChannelSourceSequence
+        003A0210 DS 1 ChannelSensitivity
+        003A0211 SQ 1 ChannelSensitivityUnitsSequence
+        003A0212 DS 1 ChannelSensitivityCorrectionFactor
+        003A0213 DS 1 ChannelBaseline
+        003A0214 DS 1 ChannelTimeSkew
+        003A0215 DS 1 ChannelSampleSkew
+        003A021A US 1 WaveformBitsStored
+        003A0220 DS 1 FilterLowFrequency
+        003A0221 DS 1 FilterHighFrequency
+        003A0222 DS 1 NotchFilterFrequency
+        00400001 AE 1-n ScheduledStationAETitle
         00400002 DA 1 ScheduledProcedureStepStartDate
         00400003 TM 1 ScheduledProcedureStepStartTime
+        00400006 PN 1 ScheduledPerformingPhysicianName
+        00400007 LO 1 ScheduledProcedureStepDescription
+        00400008 SQ 1 ScheduledProtocolCodeSequence
         00400009 SH 1 ScheduledProcedureStepID
+        00400010 SH 1-n ScheduledStationName
+        00400011 SH 1 ScheduledProcedureStepLocation
+        00400020 CS 1 ScheduledProcedureStepStatus
         00400100 SQ 1 ScheduledProcedureStepSequence
+        00400241 AE 1 PerformedStationAETitle
+        00400242 SH 1 PerformedStationName
+        00400243 SH 1 PerformedLocation
         00400244 DA 1 PerformedProcedureStepStartDate
         00400245 TM 1 PerformedProcedureStepStartTime
+        00400250 DA 1 PerformedProcedureStepEndDate
+        00400251 TM 1 PerformedProcedureStepEndTime
+        00400252 CS 1 PerformedProcedureStepStatus
         00400253 SH 1 PerformedProcedureStepID
         00400254 LO 1 PerformedProcedureStepDescription
         00400260 SQ 1 PerformedProtocolCodeSequence
         00400275 SQ 1 RequestAttributesSequence
+        00400280 ST 1 CommentsOnThePerformedProcedureStep
         0040050A LO 1 SpecimenShortDescription
         00400512 LO 1 ContainerIdentifier
         00400513 SQ 1 IssuerOfTheContainerIdentifierSequence
@@ -287,27 +386,51 @@ internal static class DicomDictionaryData
         0040073A DS 1 YOffsetInSlideCoordinateSystem
         0040074A DS 1 ZOffsetInSlideCoordinateSystem
         004008EA SQ 1 MeasurementUnitsCodeSequence
+        00401001 SH 1 RequestedProcedureID
+        00401002 LO 1 ReasonForTheRequestedProcedure
+        00401003 SH 1 RequestedProcedurePriority
+        00402016 LO 1 PlacerOrderNumberImagingServiceRequest
+        00402017 LO 1 FillerOrderNumberImagingServiceRequest
         0040A010 CS 1 RelationshipType
+        0040A027 LO 1 VerifyingOrganization
+        0040A030 DT 1 VerificationDateTime
+        0040A032 DT 1 ObservationDateTime
         0040A040 CS 1 ValueType
         0040A043 SQ 1 ConceptNameCodeSequence
         0040A050 CS 1 ContinuityOfContent
+        0040A073 SQ 1 VerifyingObserverSequence
+        0040A075 PN 1 VerifyingObserverName
+        0040A078 SQ 1 AuthorObserverSequence
+        0040A07A SQ 1 ParticipantSequence
+        0040A088 SQ 1 VerifyingObserverIdentificationCodeSequence
+        0040A0B0 US 2-2n ReferencedWaveformChannels
         0040A120 DT 1 DateTime
         0040A121 DA 1 Date
         0040A122 TM 1 Time
         0040A123 PN 1 PersonName
         0040A124 UI 1 UID
+        0040A138 DS 1-n ReferencedTimeOffsets
+        0040A13A DT 1-n ReferencedDateTime
         0040A160 UT 1 TextValue
+        0040A161 FD 1-n FloatingPointValue
         0040A168 SQ 1 ConceptCodeSequence
+        0040A180 US 1 AnnotationGroupNumber
+        0040A195 SQ 1 ModifierCodeSequence
         0040A300 SQ 1 MeasuredValueSequence
         0040A30A DS 1-n NumericValue
+        0040A360 SQ 1 PredecessorDocumentsSequence
         0040A370 SQ 1 ReferencedRequestSequence
         0040A372 SQ 1 PerformedProcedureCodeSequence
         0040A375 SQ 1 CurrentRequestedProcedureEvidenceSequence
+        0040A385 SQ 1 PertinentOtherEvidenceSequence
         0040A491 CS 1 CompletionFlag
         0040A493 CS 1 VerificationFlag
         0040A504 SQ 1 ContentTemplateSequence
+        0040A525 SQ 1 IdenticalDocumentsSequence
         0040A730 SQ 1 ContentSequence
+        0040B020 SQ 1 WaveformAnnotationSequence
         0040DB00 CS 1 TemplateIdentifier
+        0040DB73 UL 1-n ReferencedContentItemIdentifier
         0040E001 ST 1 HL7InstanceIdentifier
         00420010 ST 1 DocumentTitle
         00420011 OB 1 EncapsulatedDocument
@@ -345,35 +468,125 @@ internal static class DicomDictionaryData
         00480301 CS 1 PixelOriginInterpretation
         00540220 SQ 1 ViewCodeSequence
         00540222 SQ 1 ViewModifierCodeSequence
+        00700001 SQ 1 GraphicAnnotationSequence
+        00700022 FL 2-n GraphicData
+        00700023 CS 1 GraphicType
+        00700080 CS 1 ContentLabel
+        00700081 LO 1 ContentDescription
+        00700084 PN 1 ContentCreatorName
+        00880140 UI 1 StorageMediaFileSetUID
+        04000561 SQ 1 OriginalAttributesSequence
+        04000562 DT 1 AttributeModificationDateTime
+        04000563 LO 1 ModifyingSystem
+        04000564 LO 1 SourceOfPreviousValues
+        04000565 CS 1 ReasonForTheAttributeModification
         20500020 CS 1 PresentationLUTShape
         30040002 CS 1 DoseUnits
         30040004 CS 1 DoseType
+        30040006 LO 1 DoseComment
+        30040008 DS 3 NormalizationPoint
         3004000A CS 1 DoseSummationType
         3004000C DS 2-n GridFrameOffsetVector
         3004000E DS 1 DoseGridScaling
+        30040010 SQ 1 RTDoseROISequence
+        30040012 DS 1 DoseValue
+        30040014 CS 1-3 TissueHeterogeneityCorrection
         30060002 SH 1 StructureSetLabel
         30060008 DA 1 StructureSetDate
         30060009 TM 1 StructureSetTime
         30060010 SQ 1 ReferencedFrameOfReferenceSequence
+        30060012 SQ 1 RTReferencedStudySequence
+        30060014 SQ 1 RTReferencedSeriesSequence
+        30060016 SQ 1 ContourImageSequence
         30060020 SQ 1 StructureSetROISequence
         30060022 IS 1 ROINumber
+        30060024 UI 1 ReferencedFrameOfReferenceUID
         30060026 LO 1 ROIName
+        30060028 ST 1 ROIDescription
+        3006002A IS 3 ROIDisplayColor
+        3006002C DS 1 ROIVolume
+        30060036 CS 1 ROIGenerationAlgorithm
+        30060038 LO 1 ROIGenerationDescription
         30060039 SQ 1 ROIContourSequence
         30060040 SQ 1 ContourSequence
         30060042 CS 1 ContourGeometricType
         30060046 IS 1 NumberOfContourPoints
+        30060048 IS 1 ContourNumber
         30060050 DS 3-3n ContourData
+        30060080 SQ 1 RTROIObservationsSequence
+        30060082 IS 1 ObservationNumber
+        30060084 IS 1 ReferencedROINumber
+        300600A4 CS 1 RTROIInterpretedType
+        300600A6 PN 1 ROIInterpreter
         300A0002 SH 1 RTPlanLabel
         300A0003 LO 1 RTPlanName
         300A0006 DA 1 RTPlanDate
         300A0007 TM 1 RTPlanTime
         300A000C CS 1 RTPlanGeometry
         300A0010 SQ 1 DoseReferenceSequence
+        300A0012 IS 1 DoseReferenceNumber
+        300A0014 CS 1 DoseReferenceStructureType
+        300A0016 LO 1 DoseReferenceDescription
+        300A0018 DS 3 DoseReferencePointCoordinates
+        300A0020 CS 1 DoseReferenceType
+        300A0023 DS 1 DeliveryMaximumDose
+        300A002C DS 1 OrganAtRiskMaximumDose
         300A0070 SQ 1 FractionGroupSequence
+        300A0071 IS 1 FractionGroupNumber
+        300A0078 IS 1 NumberOfFractionsPlanned
+        300A0080 IS 1 NumberOfBeams
+        300A0082 DS 3 BeamDoseSpecificationPoint
+        300A0084 DS 1 BeamDose
+        300A0086 DS 1 BeamMeterset
+        300A00A0 IS 1 NumberOfBrachyApplicationSetups
         300A00B0 SQ 1 BeamSequence
+        300A00B2 SH 1 TreatmentMachineName
+        300A00B3 CS 1 PrimaryDosimeterUnit
+        300A00B6 SQ 1 BeamLimitingDeviceSequence
+        300A00B8 CS 1 RTBeamLimitingDeviceType
+        300A00BC IS 1 NumberOfLeafJawPairs
+        300A00BE DS 3-n LeafPositionBoundaries
         300A00C0 IS 1 BeamNumber
         300A00C2 LO 1 BeamName
+        300A00C3 ST 1 BeamDescription
+        300A00C4 CS 1 BeamType
+        300A00C6 CS 1 RadiationType
+        300A00CE CS 1 TreatmentDeliveryType
+        300A00D0 IS 1 NumberOfWedges
+        300A00E0 IS 1 NumberOfCompensators
+        300A00ED IS 1 NumberOfBoli
+        300A00F0 IS 1 NumberOfBlocks
+        300A010E DS 1 FinalCumulativeMetersetWeight
+        300A0110 IS 1 NumberOfControlPoints
         300A0111 SQ 1 ControlPointSequence
+        300A0112 IS 1 ControlPointIndex
+        300A0114 DS 1 NominalBeamEnergy
+        300A011A SQ 1 BeamLimitingDevicePositionSequence
+        300A011C DS 2-2n LeafJawPositions
+        300A011E DS 1 GantryAngle
+        300A0120 DS 1 BeamLimitingDeviceAngle
+        300A0122 DS 1 PatientSupportAngle
+        300A012C DS 3 IsocenterPosition
+        300A0130 DS 1 SourceToSurfaceDistance
+        300A0134 DS 1 CumulativeMetersetWeight
+        300A0180 SQ 1 PatientSetupSequence
+        300A0182 IS 1 PatientSetupNumber
+        300C0002 SQ 1 ReferencedRTPlanSequence
+        300C0004 SQ 1 ReferencedBeamSequence
+        300C0006 IS 1 ReferencedBeamNumber
+        300C0020 SQ 1 ReferencedFractionGroupSequence
+        300C0022 IS 1 ReferencedFractionGroupNumber
+        300C0060 SQ 1 ReferencedStructureSetSequence
+        300C006A IS 1 ReferencedPatientSetupNumber
+        300C0080 SQ 1 ReferencedDoseSequence
+        300E0002 CS 1 ApprovalStatus
+        300E0004 DA 1 ReviewDate
+        300E0005 TM 1 ReviewTime
+        300E0008 PN 1 ReviewerName
+        54000100 SQ 1 WaveformSequence
+        54001004 US 1 WaveformBitsAllocated
+        54001006 CS 1 WaveformSampleInterpretation
+        54001010 OW 1 WaveformData
         7FE00001 OV 1 ExtendedOffsetTable
         7FE00002 OV 1 ExtendedOffsetTableLengths
         7FE00008 OF 1 FloatPixelData

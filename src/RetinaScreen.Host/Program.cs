@@ -7,11 +7,7 @@ using RetinaScreen.Portal;
 // appsettings.json ships beside the binaries; ./data stays relative to where the command is run.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
-builder.AddRetinaScreenDefaults(bus =>
-{
-    bus.AddIngestConsumers();
-    bus.AddInferenceConsumers();
-});
+builder.AddRetinaScreenDefaults(bus => bus.AddInferenceConsumers());
 builder.AddIngest();
 builder.AddInference();
 builder.AddPortal();

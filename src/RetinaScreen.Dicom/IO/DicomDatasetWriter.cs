@@ -43,41 +43,77 @@ public static class DicomDatasetWriter
 
         public void WriteDataset(DicomDataset dataset, bool topLevel)
         {
+            if (topLevel && dataset.Count > 0 && dataset.First().Tag.Group == 0x0000)
+            {
+                WriteCommandGroup(dataset);
+            }
+
             foreach (var element in dataset)
             {
-                // Group lengths are optional and go stale; file meta belongs in the meta header, never the data set.
-                if (element.Tag.IsGroupLength || (topLevel && element.Tag.Group == 0x0002))
+                // Group lengths are optional and go stale; file meta belongs in the meta header, never the data set;
+                // the command group was written above with its required length.
+                if (element.Tag.IsGroupLength || (topLevel && element.Tag.Group is 0x0002 or 0x0000))
                 {
                     continue;
                 }
 
-                switch (element)
+                WriteElement(element);
+            }
+        }
+
+        /// <summary>A command set (PS3.7 6.3) must start with (0000,0000) holding the length of the rest of the group.</summary>
+        private void WriteCommandGroup(DicomDataset dataset)
+        {
+            using var group = new MemoryStream();
+            var inner = new Encoder(group, explicitVr, bigEndian);
+            foreach (var element in dataset)
+            {
+                if (element.Tag.Group != 0x0000)
                 {
-                    case DicomSequence sequence:
-                        WriteHeader(element.Tag, DicomVR.SQ, UndefinedLength);
-                        foreach (var item in sequence.Items)
-                        {
-                            WriteItemHeader(DicomTag.Item, UndefinedLength);
-                            WriteDataset(item, topLevel: false);
-                            WriteItemHeader(DicomTag.ItemDelimitationItem, 0);
-                        }
-
-                        WriteItemHeader(DicomTag.SequenceDelimitationItem, 0);
-                        break;
-                    case DicomFragmentSequence fragments:
-                        WriteHeader(element.Tag, element.VR == DicomVR.OW ? DicomVR.OW : DicomVR.OB, UndefinedLength);
-                        WriteFragment(fragments.OffsetTable);
-                        foreach (var fragment in fragments.Fragments)
-                        {
-                            WriteFragment(fragment);
-                        }
-
-                        WriteItemHeader(DicomTag.SequenceDelimitationItem, 0);
-                        break;
-                    case DicomPrimitive primitive:
-                        WritePrimitive(primitive);
-                        break;
+                    break;
                 }
+
+                if (!element.Tag.IsGroupLength)
+                {
+                    inner.WriteElement(element);
+                }
+            }
+
+            WriteHeader(new DicomTag(0x0000, 0x0000), DicomVR.UL, 4);
+            Span<byte> length = stackalloc byte[4];
+            WriteUInt32(length, checked((uint)group.Length));
+            output.Write(length);
+            output.Write(group.GetBuffer(), 0, (int)group.Length);
+        }
+
+        private void WriteElement(DicomElement element)
+        {
+            switch (element)
+            {
+                case DicomSequence sequence:
+                    WriteHeader(element.Tag, DicomVR.SQ, UndefinedLength);
+                    foreach (var item in sequence.Items)
+                    {
+                        WriteItemHeader(DicomTag.Item, UndefinedLength);
+                        WriteDataset(item, topLevel: false);
+                        WriteItemHeader(DicomTag.ItemDelimitationItem, 0);
+                    }
+
+                    WriteItemHeader(DicomTag.SequenceDelimitationItem, 0);
+                    break;
+                case DicomFragmentSequence fragments:
+                    WriteHeader(element.Tag, element.VR == DicomVR.OW ? DicomVR.OW : DicomVR.OB, UndefinedLength);
+                    WriteFragment(fragments.OffsetTable);
+                    foreach (var fragment in fragments.Fragments)
+                    {
+                        WriteFragment(fragment);
+                    }
+
+                    WriteItemHeader(DicomTag.SequenceDelimitationItem, 0);
+                    break;
+                case DicomPrimitive primitive:
+                    WritePrimitive(primitive);
+                    break;
             }
         }
 

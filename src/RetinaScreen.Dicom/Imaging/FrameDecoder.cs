@@ -8,7 +8,7 @@ namespace RetinaScreen.Dicom.Imaging;
 
 /// <summary>
 /// Turns frame N of a data set into 8-bit interleaved RGB: native RGB, YBR_FULL, YBR_FULL_422 and monochrome pixel data,
-/// and JPEG Baseline/Extended (8-bit) through ImageSharp.
+/// JPEG Baseline/Extended (8-bit) through ImageSharp, and RLE Lossless.
 /// </summary>
 public static class FrameDecoder
 {
@@ -161,16 +161,46 @@ public static class FrameDecoder
 
     private static RgbFrame DecodeEncapsulated(DicomDataset dataset, PixelDataInfo info, DicomFragmentSequence pixelData, int frame, string syntax)
     {
+        if (syntax == DicomUids.RleLossless)
+        {
+            var rle = RleDecoder.Decode(GetEncapsulatedFrame(pixelData, frame, info.NumberOfFrames), info);
+            var planar = info with { PlanarConfiguration = 1, NumberOfFrames = 1 };
+            return NativeFrameDecoder.Decode(dataset, planar, new DicomBuffer(rle), 0);
+        }
+
         if (syntax is not (DicomUids.JpegBaseline or DicomUids.JpegExtended))
         {
             throw new DicomImagingException($"Transfer syntax {Describe(syntax)} cannot be decoded by this toolkit.");
         }
 
         var bytes = GetEncapsulatedFrame(pixelData, frame, info.NumberOfFrames);
-        return DecodeJpeg(bytes, info, syntax, dataset.GetString(DicomTag.PhotometricInterpretation, string.Empty));
+        return DecodeJpeg(dataset, bytes, info, syntax, dataset.GetString(DicomTag.PhotometricInterpretation, string.Empty));
     }
 
-    private static RgbFrame DecodeJpeg(byte[] bytes, PixelDataInfo info, string syntax, string photometric)
+    /// <summary>
+    /// Grey JPEG (8 or 12 bit) goes through the same rescale and window as native monochrome, so a 12-bit image is
+    /// displayed as its window says rather than squeezed linearly into 8 bits.
+    /// </summary>
+    private static RgbFrame DecodeMonochromeJpeg(DicomDataset dataset, byte[] bytes, PixelDataInfo info)
+    {
+        var precision = JpegMarkers.SamplePrecision(bytes) ?? 8;
+        using var image = Image.Load<L16>(JpegOnly, bytes);
+        var count = info.Rows * info.Columns;
+        var luminance = new L16[count];
+        image.CopyPixelDataTo(luminance);
+        var maximum = (1 << precision) - 1;
+        var stored = new byte[count * 2];
+        for (var i = 0; i < count; i++)
+        {
+            var value = (int)Math.Round(luminance[i].PackedValue * (double)maximum / ushort.MaxValue);
+            BinaryPrimitives.WriteUInt16LittleEndian(stored.AsSpan(i * 2), (ushort)value);
+        }
+
+        var native = info with { BitsAllocated = 16, BitsStored = precision, HighBit = precision - 1, PixelRepresentation = 0, NumberOfFrames = 1 };
+        return NativeFrameDecoder.Decode(dataset, native, new DicomBuffer(stored), 0);
+    }
+
+    private static RgbFrame DecodeJpeg(DicomDataset dataset, byte[] bytes, PixelDataInfo info, string syntax, string photometric)
     {
         try
         {
@@ -180,6 +210,11 @@ public static class FrameDecoder
             if (identified.Width != info.Columns || identified.Height != info.Rows)
             {
                 throw new DicomImagingException($"The JPEG stream is {identified.Width}x{identified.Height} but the data set says {info.Columns}x{info.Rows}.");
+            }
+
+            if (info.SamplesPerPixel == 1)
+            {
+                return DecodeMonochromeJpeg(dataset, bytes, info);
             }
 
             using var image = Image.Load<Rgb24>(JpegOnly, bytes);
@@ -207,6 +242,29 @@ public static class FrameDecoder
 
 internal static class JpegMarkers
 {
+    /// <summary>The sample precision P of the first frame header (SOFn), or null when there is none.</summary>
+    public static int? SamplePrecision(ReadOnlySpan<byte> jpeg)
+    {
+        var i = 2;
+        while (i + 4 < jpeg.Length)
+        {
+            if (jpeg[i] != 0xFF)
+            {
+                return null;
+            }
+
+            var marker = jpeg[i + 1];
+            if (marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC)
+            {
+                return jpeg[i + 4];
+            }
+
+            i += 2 + BinaryPrimitives.ReadUInt16BigEndian(jpeg[(i + 2)..]);
+        }
+
+        return null;
+    }
+
     /// <summary>True when the stream has neither a JFIF (APP0) nor an Adobe (APP14) marker before its frame header.</summary>
     public static bool LacksColorTransformSignal(ReadOnlySpan<byte> jpeg)
     {

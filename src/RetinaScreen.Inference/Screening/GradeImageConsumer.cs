@@ -92,8 +92,13 @@ public sealed partial class GradeImageConsumer(
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException) when (await PredictionExistsAsync(instance.Id, model.Id))
+        catch (DbUpdateException)
         {
+            if (!await PredictionExistsAsync(instance.Id, model.Id))
+            {
+                throw;
+            }
+
             // A concurrent delivery of the same message won the unique index: the work is done once.
             LogAlreadyGraded(logger);
             return;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using RetinaScreen.Dicom.IO;
+using RetinaScreen.Dicom.Json;
 using RetinaScreen.Dicom.Tests.Support;
 
 namespace RetinaScreen.Dicom.Tests.IO;
@@ -169,7 +170,7 @@ public sealed class HostileInputTests
             try
             {
                 var file = DicomFile.Open(new MemoryStream(bytes));
-                _ = Json.DicomJsonWriter.ToJson(file.Dataset);
+                _ = DicomJsonWriter.ToJson(file.Dataset);
             }
             catch (DicomFormatException)
             {

@@ -200,12 +200,65 @@ public sealed class FrameDecoderTests
     [Theory]
     [InlineData("JPEG2000.dcm", "1.2.840.10008.1.2.4.91")]
     [InlineData("MR_small_jpeg_ls_lossless.dcm", "1.2.840.10008.1.2.4.80")]
-    [InlineData("MR_small_RLE.dcm", "1.2.840.10008.1.2.5")]
+    [InlineData("MR_small_jp2klossless.dcm", "1.2.840.10008.1.2.4.90")]
     public void REQ_DCM_04_an_undecodable_transfer_syntax_is_named(string name, string uid)
     {
         var ex = Assert.Throws<DicomImagingException>(() => FrameDecoder.Decode(DicomFile.Open(TestImages.Pydicom(name))));
 
         Assert.Contains(uid, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void REQ_DCM_04_rle_lossless_decodes_exactly_like_the_uncompressed_original()
+    {
+        var rle = FrameDecoder.Decode(DicomFile.Open(TestImages.Pydicom("MR_small_RLE.dcm")));
+        var native = FrameDecoder.Decode(DicomFile.Open(TestImages.Pydicom("MR_small.dcm")));
+
+        Assert.Equal(native.Pixels, rle.Pixels);
+    }
+
+    [Fact]
+    public void REQ_DCM_04_rle_rgb_frames_decode_like_dcmtk_decompresses_them()
+    {
+        using var temp = new TempFolder();
+        var source = TestImages.Pydicom("SC_rgb_rle_2frame.dcm");
+        DcmtkTool.RunChecked("dcmdrle", source, temp.File("native.dcm"));
+        var rle = DicomFile.Open(source);
+        var native = DicomFile.Open(temp.File("native.dcm"));
+
+        Assert.Equal(2, FrameDecoder.GetFrameCount(rle.Dataset));
+        for (var frame = 0; frame < 2; frame++)
+        {
+            Assert.Equal(FrameDecoder.Decode(native, frame).Pixels, FrameDecoder.Decode(rle, frame).Pixels);
+        }
+    }
+
+    [Fact]
+    public void REQ_DCM_04_twelve_bit_jpeg_extended_is_windowed_like_the_dcmtk_decompressed_image()
+    {
+        using var temp = new TempFolder();
+        var source = TestImages.Pydicom("JPEG-lossy.dcm");
+        DcmtkTool.RunChecked("dcmdjpeg", source, temp.File("native.dcm"));
+
+        var jpeg = FrameDecoder.Decode(DicomFile.Open(source));
+        var native = FrameDecoder.Decode(DicomFile.Open(temp.File("native.dcm")));
+
+        // Different IDCTs (ImageSharp float, libjpeg integer) leave a small residual at 12 bits.
+        Assert.True(TestImages.MeanAbsoluteDifference(native, jpeg) < 4, $"MAD {TestImages.MeanAbsoluteDifference(native, jpeg)}");
+    }
+
+    [Fact]
+    public void REQ_DCM_02_a_corrupt_jpeg_fragment_gives_an_imaging_error_not_a_crash()
+    {
+        var dataset = RoundTripTests.NewOphthalmicPhotograph();
+        PixelDataWriter.SetJpegBaseline(dataset, [TestImages.Fundus(64, 48)]);
+        var garbage = new byte[2000];
+        new Random(7).NextBytes(garbage);
+        garbage[0] = 0xFF;
+        garbage[1] = 0xD8;
+        dataset.Add(new DicomFragmentSequence(DicomTag.PixelData, DicomVR.OB, DicomBuffer.Empty, [new DicomBuffer(garbage)]));
+
+        Assert.Throws<DicomImagingException>(() => FrameDecoder.Decode(dataset));
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public sealed class DicomJsonWriterTests
             .Set(DicomTag.StudyDescription, string.Empty)
             .Set(DicomTag.FrameIncrementPointer, DicomVR.AT, "(0018,1063)")
             .Set(DicomTag.IccProfile, DicomVR.OB, new byte[] { 1, 2, 3, 4 })
-            .Set(DicomTag.ReferencedImageSequence, []);
+            .Set(DicomTag.ReferencedImageSequence, Array.Empty<DicomDataset>());
 
         var json = JsonDocument.Parse(DicomJsonWriter.ToJson(dataset)).RootElement;
 

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RetinaScreen.Dicom.Network;
+
+namespace RetinaScreen.Ingest.Associations;
+
+/// <summary>Runs the DICOM C-ECHO/C-STORE SCP for the lifetime of the host.</summary>
+public sealed partial class DicomListenerService(
+    IOptions<DicomServerOptions> options,
+    CStoreHandler storeHandler,
+    ILogger<DicomServer> serverLogger,
+    ILogger<DicomListenerService> logger) : IHostedService, IAsyncDisposable
+{
+    private DicomServer? _server;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        RemoveLeftoverArrivals(settings.TempDirectory);
+        _server = new DicomServer(settings, storeHandler, logger: serverLogger);
+        await _server.StartAsync(cancellationToken);
+        LogListening(logger, settings.AeTitle, _server.BoundPort);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_server is not null)
+        {
+            await _server.StopAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Files in the arrival folder at start belong to associations of a process that died: none of them was
+    /// answered with success, so none may be kept.
+    /// </summary>
+    private static void RemoveLeftoverArrivals(string? folder)
+    {
+        if (string.IsNullOrEmpty(folder) || !Directory.Exists(folder))
+        {
+            return;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(folder))
+        {
+            File.Delete(file);
+        }
+    }
+
+    [LoggerMessage(EventId = 4100, Level = LogLevel.Information, Message = "DICOM SCP {AeTitle} listening on port {Port}")]
+    private static partial void LogListening(ILogger logger, string aeTitle, int port);
+}

@@ -1,0 +1,144 @@
+using RetinaScreen.Dicom;
+using RetinaScreen.Dicom.IO;
+
+namespace RetinaScreen.Ingest.Storage;
+
+/// <summary>
+/// The attributes ingest records, read from an arrived Part 10 file. The whole file is parsed — a dataset cut
+/// short anywhere, pixel data included, is refused — but values larger than a few kilobytes (the pixel data)
+/// are only checked against the file's length, never loaded.
+/// </summary>
+internal sealed record InstanceHeader
+{
+    private static readonly DicomReadOptions ReadOptions = new()
+    {
+        DeferValuesLargerThan = 16 * 1024,
+        MaxDepth = 16,
+        MaxElementCount = 100_000,
+    };
+
+    public required string SopClassUid { get; init; }
+    public required string SopInstanceUid { get; init; }
+    public required string StudyInstanceUid { get; init; }
+    public required string SeriesInstanceUid { get; init; }
+    public required string TransferSyntaxUid { get; init; }
+    public required string PatientId { get; init; }
+    public required string IssuerOfPatientId { get; init; }
+    public string? PatientName { get; init; }
+    public string? PatientBirthDate { get; init; }
+    public string? PatientSex { get; init; }
+    public string? StudyDate { get; init; }
+    public string? AccessionNumber { get; init; }
+    public string? StudyDescription { get; init; }
+    public string? InstitutionName { get; init; }
+    public string? Modality { get; init; }
+    public string? Manufacturer { get; init; }
+    public string? ManufacturerModelName { get; init; }
+    public string? Laterality { get; init; }
+    public int? Rows { get; init; }
+    public int? Columns { get; init; }
+    public bool HasPixelData { get; init; }
+    private string? MetaSopClassUid { get; init; }
+    private string? MetaSopInstanceUid { get; init; }
+
+    /// <returns>The header, or null with <paramref name="reason"/> saying why the bytes are not a usable DICOM object.</returns>
+    public static InstanceHeader? TryRead(string path, out string? reason)
+    {
+        try
+        {
+            reason = null;
+            return Read(path);
+        }
+        catch (DicomFormatException ex)
+        {
+            // Malformed structure or an undecodable character set. The message names a tag and an offset,
+            // never a value: safe to log and to answer with.
+            reason = ex.Message;
+            return null;
+        }
+        catch (EndOfStreamException)
+        {
+            reason = "The object ends before its last element.";
+            return null;
+        }
+    }
+
+    private static InstanceHeader Read(string path)
+    {
+        var file = DicomFile.Open(path, ReadOptions);
+        var dataset = file.Dataset;
+        string? Text(DicomTag tag) => dataset.GetString(tag) is { Length: > 0 } value ? value : null;
+
+        return new InstanceHeader
+        {
+            SopClassUid = Text(DicomTag.SopClassUid) ?? "",
+            SopInstanceUid = Text(DicomTag.SopInstanceUid) ?? "",
+            StudyInstanceUid = Text(DicomTag.StudyInstanceUid) ?? "",
+            SeriesInstanceUid = Text(DicomTag.SeriesInstanceUid) ?? "",
+            TransferSyntaxUid = file.TransferSyntaxUid,
+            // Patient ID is type 2: present but possibly empty. An empty ID still groups by study.
+            PatientId = Text(DicomTag.PatientId) ?? "",
+            IssuerOfPatientId = Text(DicomTag.IssuerOfPatientId) ?? "",
+            PatientName = Text(DicomTag.PatientName),
+            PatientBirthDate = Text(DicomTag.PatientBirthDate),
+            PatientSex = Text(DicomTag.PatientSex),
+            StudyDate = Text(DicomTag.StudyDate),
+            AccessionNumber = Text(DicomTag.AccessionNumber),
+            StudyDescription = Text(DicomTag.StudyDescription),
+            InstitutionName = Text(DicomTag.InstitutionName),
+            Modality = Text(DicomTag.Modality),
+            Manufacturer = Text(DicomTag.Manufacturer),
+            ManufacturerModelName = Text(DicomTag.ManufacturerModelName),
+            Laterality = NormaliseLaterality(Text(DicomTag.ImageLaterality) ?? Text(DicomTag.Laterality)),
+            Rows = dataset.GetInt32(DicomTag.Rows),
+            Columns = dataset.GetInt32(DicomTag.Columns),
+            HasPixelData = dataset.Contains(DicomTag.PixelData),
+            MetaSopClassUid = file.MetaInformation.GetString(DicomTag.MediaStorageSopClassUid),
+            MetaSopInstanceUid = file.MetaInformation.GetString(DicomTag.MediaStorageSopInstanceUid),
+        };
+    }
+
+    /// <returns>Null when consistent, else what is wrong (UIDs and attribute names only, no patient data).</returns>
+    public string? Validate(string? declaredSopClassUid, string? declaredSopInstanceUid)
+    {
+        if (SopClassUid.Length == 0 || SopInstanceUid.Length == 0)
+        {
+            return "SOP Class UID (0008,0016) and SOP Instance UID (0008,0018) are required.";
+        }
+
+        if (declaredSopClassUid is not null && !string.Equals(declaredSopClassUid, SopClassUid, StringComparison.Ordinal))
+        {
+            return $"The data set's SOP Class UID {SopClassUid} differs from the declared {declaredSopClassUid}.";
+        }
+
+        if (declaredSopInstanceUid is not null && !string.Equals(declaredSopInstanceUid, SopInstanceUid, StringComparison.Ordinal))
+        {
+            return "The data set's SOP Instance UID differs from the one in the request.";
+        }
+
+        if ((MetaSopClassUid is not null && MetaSopClassUid != SopClassUid) || (MetaSopInstanceUid is not null && MetaSopInstanceUid != SopInstanceUid))
+        {
+            return "The file meta information names another SOP class or instance than the data set.";
+        }
+
+        if (StudyInstanceUid.Length == 0 || SeriesInstanceUid.Length == 0)
+        {
+            return "Study Instance UID (0020,000D) and Series Instance UID (0020,000E) are required.";
+        }
+
+        if (!HasPixelData || Rows is null or <= 0 || Columns is null or <= 0)
+        {
+            return "An image needs Pixel Data (7FE0,0010), Rows and Columns.";
+        }
+
+        return null;
+    }
+
+    private static string? NormaliseLaterality(string? value) => value?.Trim().ToUpperInvariant() switch
+    {
+        "R" => "R",
+        "L" => "L",
+        // "B" (both) and unknown values are not an eye we can attribute a grade to.
+        _ => null,
+    };
+}
