@@ -1,0 +1,116 @@
+using System.Globalization;
+using RetinaScreen.Dicom;
+using RetinaScreen.Dicom.IO;
+using RetinaScreen.Dicom.Imaging;
+
+namespace RetinaScreen.Cli.Synthesis;
+
+/// <summary>Who was photographed, when and with what: the DICOM context of one synthetic visit.</summary>
+public sealed record SyntheticVisit(
+    string PatientId,
+    string PatientName,
+    string BirthDate,
+    string Sex,
+    string StudyInstanceUid,
+    string SeriesInstanceUid,
+    DateTime AcquiredAt,
+    string InstitutionName,
+    string Manufacturer,
+    string ModelName,
+    string DeviceSerialNumber)
+{
+    private static readonly string[] FamilyNames = ["Perera", "Somchai", "Raman", "Nguyen", "Okafor", "Silva", "Kowalski", "Haddad", "Tanaka", "Moreau"];
+    private static readonly string[] GivenNames = ["Anil", "Malee", "Priya", "Minh", "Chidi", "Ana", "Jan", "Layla", "Yuki", "Louis"];
+    private static readonly (string Manufacturer, string Model)[] Cameras =
+    [
+        ("Synthetic Optics", "SF-450 Non-Mydriatic"),
+        ("Synthetic Optics", "SF-200 Handheld"),
+        ("Imaginary Imaging", "Retina Pro 3"),
+    ];
+    private static readonly string[] Clinics = ["Community Eye Clinic North", "District Hospital Screening Unit", "Mobile Screening Van 2"];
+
+    /// <summary>A plausible, entirely fictional visit, deterministic for a seed.</summary>
+    public static SyntheticVisit Create(int seed)
+    {
+        var rng = new Random(seed);
+        var camera = Cameras[rng.Next(Cameras.Length)];
+        var birth = new DateTime(1940, 1, 1).AddDays(rng.Next(0, 365 * 55));
+        var acquired = new DateTime(2026, 1, 5, 8, 0, 0).AddDays(rng.Next(0, 300)).AddMinutes(rng.Next(0, 9 * 60));
+        return new SyntheticVisit(
+            PatientId: "SYN" + rng.Next(1_000_000, 9_999_999).ToString(CultureInfo.InvariantCulture),
+            PatientName: $"{FamilyNames[rng.Next(FamilyNames.Length)]}^{GivenNames[rng.Next(GivenNames.Length)]}",
+            BirthDate: birth.ToString("yyyyMMdd", CultureInfo.InvariantCulture),
+            Sex: rng.Next(2) == 0 ? "F" : "M",
+            StudyInstanceUid: DicomUidGenerator.NewUid(),
+            SeriesInstanceUid: DicomUidGenerator.NewUid(),
+            AcquiredAt: acquired,
+            InstitutionName: Clinics[rng.Next(Clinics.Length)],
+            Manufacturer: camera.Manufacturer,
+            ModelName: camera.Model,
+            DeviceSerialNumber: "SN" + rng.Next(10_000, 99_999).ToString(CultureInfo.InvariantCulture));
+    }
+}
+
+/// <summary>
+/// Writes a synthetic photograph as an Ophthalmic Photography 8 Bit Image (PS3.3 A.39) with JPEG baseline pixel
+/// data, carrying the type 1 attributes DCMTK's and dciodvfy's checks expect.
+/// </summary>
+public static class OphthalmicPhotographWriter
+{
+    public static DicomFile Create(SyntheticFundus image, SyntheticVisit visit, int instanceNumber)
+    {
+        var d = new DicomDataset();
+        var acquired = visit.AcquiredAt;
+        var date = acquired.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+        var time = acquired.ToString("HHmmss", CultureInfo.InvariantCulture);
+
+        d.Set(DicomTag.SpecificCharacterSet, "ISO_IR 192");
+        d.Set(DicomTag.ImageType, "ORIGINAL", "PRIMARY");
+        d.Set(DicomTag.SopClassUid, DicomUids.OphthalmicPhotography8Bit);
+        d.Set(DicomTag.SopInstanceUid, DicomUidGenerator.NewUid());
+        d.Set(DicomTag.StudyDate, date);
+        d.Set(DicomTag.ContentDate, date);
+        d.Set(DicomTag.StudyTime, time);
+        d.Set(DicomTag.ContentTime, time);
+        d.Set(DicomTag.AcquisitionDateTime, acquired.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture));
+        d.Set(DicomTag.AccessionNumber, "A" + visit.PatientId[3..]);
+        d.Set(DicomTag.Modality, "OP");
+        d.Set(DicomTag.Manufacturer, visit.Manufacturer);
+        d.Set(DicomTag.InstitutionName, visit.InstitutionName);
+        d.Set(DicomTag.ReferringPhysicianName, "");
+        d.Set(DicomTag.ManufacturerModelName, visit.ModelName);
+        d.Set(DicomTag.ReferencedPerformedProcedureStepSequence, Array.Empty<DicomDataset>());
+        d.Set(DicomTag.AnatomicRegionSequence, Code("81745001", "SCT", "Eye"));
+        d.Set(DicomTag.PatientName, visit.PatientName);
+        d.Set(DicomTag.PatientId, visit.PatientId);
+        d.Set(DicomTag.IssuerOfPatientId, "SYNTHETIC");
+        d.Set(DicomTag.PatientBirthDate, visit.BirthDate);
+        d.Set(DicomTag.PatientSex, visit.Sex);
+        d.Set(DicomTag.DeviceSerialNumber, visit.DeviceSerialNumber);
+        d.Set(DicomTag.SoftwareVersions, "retinascreen-synth");
+        d.Set(DicomTag.StudyInstanceUid, visit.StudyInstanceUid);
+        d.Set(DicomTag.SeriesInstanceUid, visit.SeriesInstanceUid);
+        d.Set(DicomTag.StudyId, "1");
+        d.Set(DicomTag.SeriesNumber, 1);
+        d.Set(DicomTag.InstanceNumber, instanceNumber);
+        d.Set(DicomTag.PatientOrientation, "");
+        d.Set(DicomTag.ImageLaterality, image.Truth.Laterality);
+        d.Set(DicomTag.BurnedInAnnotation, "NO");
+        d.Set(DicomTag.PresentationLutShape, "IDENTITY");
+        d.Set(DicomTag.AcquisitionDeviceTypeCodeSequence, Code("409898007", "SCT", "Fundus Camera"));
+        d.Set(DicomTag.PatientEyeMovementCommanded, "NO");
+        d.Set(DicomTag.HorizontalFieldOfView, 45.0);
+        d.Set(DicomTag.PupilDilated, "NO");
+        d.Set(DicomTag.RefractiveStateSequence, Array.Empty<DicomDataset>());
+        d.Set(DicomTag.MydriaticAgentCodeSequence, Array.Empty<DicomDataset>());
+
+        var transferSyntax = PixelDataWriter.SetJpegBaseline(d, [image.Frame], quality: 92);
+        return new DicomFile(d, transferSyntax);
+    }
+
+    private static DicomDataset Code(string value, string scheme, string meaning) =>
+        new DicomDataset()
+            .Set(DicomTag.CodeValue, value)
+            .Set(DicomTag.CodingSchemeDesignator, scheme)
+            .Set(DicomTag.CodeMeaning, meaning);
+}
