@@ -107,13 +107,17 @@ def sens_spec(scores, labels, threshold):
     return float((pred & labels).sum() / max(1, labels.sum())), float((~pred & ~labels).sum() / max(1, (~labels).sum()))
 
 
-def operating_point(scores, labels, min_sensitivity):
-    """Highest threshold (so best specificity) whose validation sensitivity is still >= min_sensitivity."""
-    best = 0.0
-    for t in sorted(set(np.round(scores, 6))):
-        s, _ = sens_spec(scores, labels, t)
-        if s >= min_sensitivity:
-            best = t
+def operating_point(scores, labels, min_specificity=0.9):
+    """Sensitivity first: among thresholds keeping validation specificity >= min_specificity, the one with the highest
+    sensitivity, ties broken by specificity; placed halfway to the next lower score so it does not sit on a sample."""
+    scores = np.asarray(scores, dtype=np.float64)
+    unique = np.unique(scores)
+    best, best_key = 0.0, (-1.0, -1.0)
+    for k, t in enumerate(unique):
+        sens, spec = sens_spec(scores, labels, t)
+        if spec >= min_specificity and (sens, spec) > best_key:
+            best_key = (sens, spec)
+            best = (t + unique[k - 1]) / 2 if k > 0 else t
     return float(best)
 
 
@@ -204,8 +208,8 @@ def main():
         print(f"epoch {epoch + 1}/{args.epochs} loss {total / len(grade):.4f} val {vm} {time.time() - started:.0f}s", flush=True)
 
     _, (vg, vr, vd) = evaluate(model, val, mean_t, std_t)
-    dr_threshold = operating_point(vr, val[2].numpy(), 0.95)
-    dme_threshold = operating_point(vd, val[3].numpy(), 0.90)
+    dr_threshold = operating_point(vr, val[2].numpy())
+    dme_threshold = operating_point(vd, val[3].numpy())
     val_metrics, _ = evaluate(model, val, mean_t, std_t, (dr_threshold, dme_threshold))
     # The held-out split is read only now, after every training and threshold decision is made.
     test = load_split(os.path.join(args.data, "test"))
@@ -259,9 +263,9 @@ def main():
             {"name": "referable_dme", "shape": [-1, 1], "description": "Sigmoid probability of referable diabetic macular edema."},
         ],
         "operatingPoints": {
-            "referableDr": {"threshold": round(dr_threshold, 6), "rule": "highest threshold with validation sensitivity >= 0.95",
+            "referableDr": {"threshold": round(dr_threshold, 6), "rule": "sensitivity first: highest validation sensitivity with specificity >= 0.90 (ties: higher specificity), midway to the next lower score",
                             "validationSensitivity": val_metrics["referableDrSensitivity"], "validationSpecificity": val_metrics["referableDrSpecificity"]},
-            "referableDme": {"threshold": round(dme_threshold, 6), "rule": "highest threshold with validation sensitivity >= 0.90",
+            "referableDme": {"threshold": round(dme_threshold, 6), "rule": "sensitivity first: highest validation sensitivity with specificity >= 0.90 (ties: higher specificity), midway to the next lower score",
                              "validationSensitivity": val_metrics["referableDmeSensitivity"], "validationSpecificity": val_metrics["referableDmeSpecificity"]},
         },
         "metrics": {"validation": val_metrics, "heldOutTest": test_metrics},

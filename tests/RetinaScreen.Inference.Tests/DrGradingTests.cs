@@ -6,10 +6,10 @@ namespace RetinaScreen.Inference.Tests;
 public sealed class DrGradingTests(ShippedModel model, ITestOutputHelper output) : IClassFixture<ShippedModel>
 {
     /// <summary>
-    /// Held-out synthetic AUC at training time was recorded in the model card; the bar here leaves a margin for
-    /// the smaller sample of 100 images.
+    /// dr-grader 0.1.0 reached AUC 1.000 on its 600 held-out synthetic images (model card) and on these 100;
+    /// the bar leaves a margin for a smaller sample and for later synthesiser changes.
     /// </summary>
-    private const double MinimumReferableDrAuc = 0.85;
+    private const double MinimumReferableDrAuc = 0.95;
 
     [Fact]
     public void REQ_AI_03_referable_dr_auc_on_unseen_synthetic_images()

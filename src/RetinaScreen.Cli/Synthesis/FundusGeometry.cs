@@ -9,6 +9,7 @@ namespace RetinaScreen.Cli.Synthesis;
 /// the optic disc lies nasal to the fovea, so for a right eye ("R") it appears to the RIGHT of the fovea and for a
 /// left eye ("L") to the LEFT, about 2.5 disc diameters away and slightly above the horizontal meridian.
 /// </remarks>
+/// <param name="Scale">Lesion and vessel size scale: 1 for a 768-pixel frame with a typical field.</param>
 internal sealed record FundusGeometry(
     double FieldX,
     double FieldY,
@@ -18,11 +19,8 @@ internal sealed record FundusGeometry(
     double DiscX,
     double DiscY,
     double DiscDiameter,
-    double Unit)
+    double Scale)
 {
-    /// <summary>Pixel size scale: 1 for a 768-pixel frame with a typical field.</summary>
-    public double Scale => Unit;
-
     /// <summary>+1 when temporal is towards larger x (left eye), −1 otherwise.</summary>
     public double TemporalSign => FoveaX > DiscX ? 1 : -1;
 

@@ -152,7 +152,7 @@ public sealed class DicomClient
             NetworkLog.ClientReleased(_logger);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested &&
-            ex is DicomNetworkException or IOException or SocketException or TimeoutException or UnauthorizedAccessException)
+            ex is DicomNetworkException or IOException or SocketException or TimeoutException or UnauthorizedAccessException or InvalidDataException)
         {
             await association.AbortAsync();
             var remaining = results.Count(r => r is null);

@@ -28,6 +28,20 @@ public sealed record DicomStoreResult(ushort Status, string? ErrorComment = null
 {
     public static DicomStoreResult Success { get; } = new(DicomStatus.Success);
 
+    public static DicomStoreResult WarningCoercionOfDataElements { get; } = new(DicomStatus.WarningCoercionOfDataElements);
+
+    public static DicomStoreResult OutOfResources { get; } = new(DicomStatus.OutOfResources);
+
+    public static DicomStoreResult DataSetDoesNotMatchSopClass { get; } = new(DicomStatus.DataSetDoesNotMatchSopClass);
+
+    public static DicomStoreResult CannotUnderstand { get; } = new(DicomStatus.CannotUnderstand);
+
+    public static DicomStoreResult ProcessingFailure { get; } = new(DicomStatus.ProcessingFailure);
+
+    public static DicomStoreResult SopClassNotSupported { get; } = new(DicomStatus.SopClassNotSupported);
+
+    public static DicomStoreResult DuplicateInvocation { get; } = new(DicomStatus.DuplicateInvocation);
+
     public static DicomStoreResult Failure(ushort status, string? errorComment = null) => new(status, errorComment);
 }
 

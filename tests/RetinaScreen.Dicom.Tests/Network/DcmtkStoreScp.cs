@@ -21,11 +21,19 @@ internal sealed class DcmtkStoreScp : IAsyncDisposable
     {
         var port = FreePort();
         var process = Dcmtk.Start("storescp", $"+xa -aet STORESCP -od \"{outputFolder}\" {port}");
+
+        // Keep the pipes drained so a chatty storescp never blocks on a full pipe.
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
         var scp = new DcmtkStoreScp(process, port);
         var deadline = Environment.TickCount64 + 10_000;
         while (true)
         {
-            Assert.False(process.HasExited, "storescp exited: " + await process.StandardError.ReadToEndAsync());
+            if (process.HasExited)
+            {
+                Assert.Fail("storescp exited: " + await process.StandardError.ReadToEndAsync());
+            }
+
             try
             {
                 using var probe = new TcpClient();

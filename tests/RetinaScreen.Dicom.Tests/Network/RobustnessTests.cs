@@ -95,6 +95,37 @@ public sealed class RobustnessTests
     }
 
     [Fact]
+    public async Task REQ_NET_05_Stopping_the_server_aborts_associations_and_removes_partial_files()
+    {
+        var harness = await ServerHarness.StartAsync();
+        try
+        {
+            using var peer = await AssociatedPeerAsync(harness.Port);
+            var command = new DimseCommand
+            {
+                CommandField = DimseCommandField.CStoreRequest,
+                AffectedSopClassUid = DicomUids.SecondaryCapture,
+                AffectedSopInstanceUid = "1.2.3.5",
+                MessageId = 1,
+                HasDataSet = true,
+            }.Encode();
+            await peer.SendAsync(Pdv(3, command, isCommand: true, isLast: true));
+            await peer.SendAsync(Pdv(3, new byte[1000], isCommand: false, isLast: false));
+            await AssociationNegotiationTests.WaitUntilAsync(() => harness.IncomingFiles().Length == 1);
+
+            await harness.Server.StopAsync().WaitAsync(Prompt);
+
+            Assert.Equal((byte)PduType.Abort, (await peer.ReadPduAsync(Prompt))!.Value.Type);
+            Assert.Empty(harness.IncomingFiles());
+            Assert.Equal(0, harness.Server.ActiveAssociations);
+        }
+        finally
+        {
+            await harness.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task REQ_NET_05_Idle_association_is_aborted_after_the_idle_timeout()
     {
         await using var harness = await ServerHarness.StartAsync(o => o.IdleTimeout = TimeSpan.FromMilliseconds(500));

@@ -135,8 +135,11 @@ internal sealed class AssociatePdu
                     ParseUserInformation(item, pdu.UserInformation);
                     sawUserInformation = true;
                     break;
+                case 0x20 or 0x21:
+                    throw new DicomPduException(DicomAbortReason.UnexpectedPduParameter, $"Presentation context item 0x{itemType:X2} in the wrong PDU.");
                 default:
-                    throw new DicomPduException(DicomAbortReason.UnexpectedPduParameter, $"Unexpected item type 0x{itemType:X2}.");
+                    // Item types this version does not know are skipped whole; their length was checked by Take.
+                    break;
             }
         }
 
