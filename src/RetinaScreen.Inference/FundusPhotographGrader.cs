@@ -4,14 +4,12 @@ using RetinaScreen.Dicom.IO;
 using RetinaScreen.Inference.Grading;
 using RetinaScreen.Inference.Models;
 using RetinaScreen.Inference.Quality;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace RetinaScreen.Inference;
 
 /// <summary>
-/// What the screening consumer calls: decode a stored photograph (DICOM Part 10, or a plain JPEG/PNG), check its
-/// gradability, and grade it when gradable.
+/// What the screening consumer calls: decode a stored photograph (DICOM Part 10), check its gradability, and grade
+/// it when gradable.
 /// </summary>
 public sealed class FundusPhotographGrader(GradabilityAssessor assessor, DrGrader grader)
 {
@@ -36,25 +34,11 @@ public sealed class FundusPhotographGrader(GradabilityAssessor assessor, DrGrade
             g.ReferableDr, g.ReferableDme, assessed + g.Preprocess, g.Inference, quality.Features);
     }
 
-    /// <summary>DICOM when the file has the Part 10 preamble ("DICM" at byte 128), otherwise any image ImageSharp reads.</summary>
-    public static RgbFrame Decode(string path)
-    {
-        if (IsPart10(path))
-        {
-            return FrameDecoder.Decode(DicomFile.Open(path));
-        }
+    /// <summary>
+    /// Decodes the first frame of a stored Part 10 file. Only DICOM is graded: the pixel decoder checks the
+    /// compressed frame against the header's Rows and Columns, so a hostile file cannot ask for unbounded memory.
+    /// </summary>
+    public static RgbFrame Decode(string path) => FrameDecoder.Decode(DicomFile.Open(path, ReadOptions), 0);
 
-        using var image = Image.Load<Rgb24>(path);
-        var pixels = new byte[image.Width * image.Height * 3];
-        image.CopyPixelDataTo(pixels);
-        return new RgbFrame(image.Width, image.Height, pixels);
-    }
-
-    private static bool IsPart10(string path)
-    {
-        using var stream = File.OpenRead(path);
-        Span<byte> head = stackalloc byte[132];
-        return stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length
-            && head[128] == 'D' && head[129] == 'I' && head[130] == 'C' && head[131] == 'M';
-    }
+    private static readonly DicomReadOptions ReadOptions = new() { DeferValuesLargerThan = 64 * 1024, MaxDepth = 16 };
 }

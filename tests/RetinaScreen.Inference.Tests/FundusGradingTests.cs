@@ -28,17 +28,18 @@ public sealed class FundusGradingTests
     }
 
     [Fact]
-    public void REQ_AI_04_photograph_grader_checks_gradability_before_grading_a_png()
+    public void REQ_AI_04_photograph_grader_checks_gradability_before_grading_a_dicom_photograph()
     {
         using var drGrader = new DrGrader(new FundusGradingOptions { IntraOpThreads = 1 });
         var grader = new FundusPhotographGrader(new GradabilityAssessor(), drGrader);
         var dir = Directory.CreateTempSubdirectory("photo-").FullName;
         try
         {
-            var good = Path.Combine(dir, "good.png");
-            var dark = Path.Combine(dir, "dark.png");
-            SynthDataset.SavePng(FundusSynthesizer.Generate(TestImages.SeedBase + 8000, FundusSpec.Default with { Grade = 4 }).Frame, good);
-            SynthDataset.SavePng(FundusSynthesizer.Generate(TestImages.SeedBase + 8001, FundusSpec.Default with { Defect = QualityDefect.UnderExposure }).Frame, dark);
+            var good = Path.Combine(dir, "good.dcm");
+            var dark = Path.Combine(dir, "dark.dcm");
+            var visit = SyntheticVisit.Create(TestImages.SeedBase + 8000);
+            OphthalmicPhotographWriter.Create(FundusSynthesizer.Generate(TestImages.SeedBase + 8000, FundusSpec.Default with { Grade = 4 }), visit, 1).Save(good);
+            OphthalmicPhotographWriter.Create(FundusSynthesizer.Generate(TestImages.SeedBase + 8001, FundusSpec.Default with { Defect = QualityDefect.UnderExposure }), visit, 2).Save(dark);
 
             var graded = grader.Grade(good);
             var rejected = grader.Grade(dark);

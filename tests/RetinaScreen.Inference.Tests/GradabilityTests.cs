@@ -23,6 +23,24 @@ public sealed class GradabilityTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData(512)]
+    [InlineData(1536)]
+    public void REQ_AI_04_verdict_does_not_depend_on_camera_resolution(int size)
+    {
+        // Sharpness is measured per pixel: without a common analysis scale a high-resolution camera's photographs
+        // would all look "blurred" and a small one's all sharp.
+        var good = TestImages.Generate(TestImages.SeedBase + 6500, 6, FundusSpec.Default with { Size = size });
+        var blurred = TestImages.Generate(TestImages.SeedBase + 6600, 6, FundusSpec.Default with { Size = size, Defect = QualityDefect.Blur });
+
+        var goodResults = good.Select(i => _assessor.Assess(i.Frame)).ToList();
+        var blurredResults = blurred.Select(i => _assessor.Assess(i.Frame)).ToList();
+        output.WriteLine(string.Join(", ", goodResults.Concat(blurredResults).Select(r => r.Reason ?? "gradable")));
+
+        Assert.True(goodResults.Count(r => r.Gradable) >= 5, $"{goodResults.Count(r => r.Gradable)} of 6 good {size}px photographs passed");
+        Assert.True(blurredResults.Count(r => r.Reason == Gradability.Blurred) >= 5, $"{blurredResults.Count(r => r.Reason == Gradability.Blurred)} of 6 blurred {size}px photographs caught");
+    }
+
+    [Theory]
     [InlineData(QualityDefect.Blur, Gradability.Blurred)]
     [InlineData(QualityDefect.UnderExposure, Gradability.TooDark)]
     [InlineData(QualityDefect.OverExposure, Gradability.Overexposed)]

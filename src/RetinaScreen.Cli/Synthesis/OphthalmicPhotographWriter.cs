@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Numerics;
+using System.Security.Cryptography;
+using System.Text;
 using RetinaScreen.Dicom;
 using RetinaScreen.Dicom.IO;
 using RetinaScreen.Dicom.Imaging;
@@ -29,6 +32,19 @@ public sealed record SyntheticVisit(
     ];
     private static readonly string[] Clinics = ["Community Eye Clinic North", "District Hospital Screening Unit", "Mobile Screening Van 2"];
 
+    /// <summary>
+    /// A UID that is the same for the same seed and purpose (so a synthetic set made twice is the same set, and
+    /// re-sending it exercises idempotency): a name-based UUID (version 5 layout) under the 2.25 root, PS3.5 B.2.
+    /// </summary>
+    public static string Uid(int seed, string purpose)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"retinascreen-synth/{purpose}/{seed.ToString(CultureInfo.InvariantCulture)}"));
+        var uuid = hash.AsSpan(0, 16).ToArray();
+        uuid[6] = (byte)((uuid[6] & 0x0F) | 0x50);
+        uuid[8] = (byte)((uuid[8] & 0x3F) | 0x80);
+        return "2.25." + new BigInteger(uuid, isUnsigned: true, isBigEndian: true).ToString(CultureInfo.InvariantCulture);
+    }
+
     /// <summary>A plausible, entirely fictional visit, deterministic for a seed.</summary>
     public static SyntheticVisit Create(int seed)
     {
@@ -41,8 +57,8 @@ public sealed record SyntheticVisit(
             PatientName: $"{FamilyNames[rng.Next(FamilyNames.Length)]}^{GivenNames[rng.Next(GivenNames.Length)]}",
             BirthDate: birth.ToString("yyyyMMdd", CultureInfo.InvariantCulture),
             Sex: rng.Next(2) == 0 ? "F" : "M",
-            StudyInstanceUid: DicomUidGenerator.NewUid(),
-            SeriesInstanceUid: DicomUidGenerator.NewUid(),
+            StudyInstanceUid: Uid(seed, "study"),
+            SeriesInstanceUid: Uid(seed, "series"),
             AcquiredAt: acquired,
             InstitutionName: Clinics[rng.Next(Clinics.Length)],
             Manufacturer: camera.Manufacturer,
@@ -57,7 +73,7 @@ public sealed record SyntheticVisit(
 /// </summary>
 public static class OphthalmicPhotographWriter
 {
-    public static DicomFile Create(SyntheticFundus image, SyntheticVisit visit, int instanceNumber)
+    public static DicomFile Create(SyntheticFundus image, SyntheticVisit visit, int instanceNumber, string? sopInstanceUid = null)
     {
         var d = new DicomDataset();
         var acquired = visit.AcquiredAt;
@@ -67,7 +83,7 @@ public static class OphthalmicPhotographWriter
         d.Set(DicomTag.SpecificCharacterSet, "ISO_IR 192");
         d.Set(DicomTag.ImageType, "ORIGINAL", "PRIMARY");
         d.Set(DicomTag.SopClassUid, DicomUids.OphthalmicPhotography8Bit);
-        d.Set(DicomTag.SopInstanceUid, DicomUidGenerator.NewUid());
+        d.Set(DicomTag.SopInstanceUid, sopInstanceUid ?? DicomUidGenerator.NewUid());
         d.Set(DicomTag.StudyDate, date);
         d.Set(DicomTag.ContentDate, date);
         d.Set(DicomTag.StudyTime, time);

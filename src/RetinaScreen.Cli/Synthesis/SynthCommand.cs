@@ -4,7 +4,8 @@ namespace RetinaScreen.Cli.Synthesis;
 
 /// <summary>
 /// <c>retinascreen synth --out DIR --count N --seed S [--png] [--size PX] [--ungradable-fraction F] [--grade G]</c>:
-/// synthetic camera images with ground truth (labels.csv). PNG is the only output format so far.
+/// synthetic camera photographs with ground truth (labels.csv): Ophthalmic Photography DICOM files (two eyes per
+/// visit, JPEG baseline), or PNG pictures with <c>--png</c>.
 /// </summary>
 public static class SynthCommand
 {
@@ -17,7 +18,7 @@ public static class SynthCommand
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         string? output = null;
-        var options = new SynthDatasetOptions();
+        var options = new SynthDatasetOptions { Format = SynthOutputFormat.Dicom };
         try
         {
             for (var i = 0; i < args.Count; i++)
@@ -43,6 +44,7 @@ public static class SynthCommand
                         options = options with { Grade = int.Parse(Value(args, ref i), CultureInfo.InvariantCulture) };
                         break;
                     case "--png":
+                        options = options with { Format = SynthOutputFormat.Png };
                         break;
                     default:
                         throw new FormatException($"unknown option '{args[i]}'");

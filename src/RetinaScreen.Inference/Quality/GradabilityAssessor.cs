@@ -75,10 +75,12 @@ public sealed partial class GradabilityAssessor
     public static QualityFeatures Measure(RgbFrame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
-        var step = Math.Max(1, (int)Math.Round(Math.Max(frame.Width, frame.Height) / (double)AnalysisSize));
-        var w = frame.Width / step;
-        var h = frame.Height / step;
-        var (r, g, b) = Downsample(frame, step, w, h);
+        // Every photograph is measured at the same scale, whatever the camera's resolution: sharpness in
+        // particular is a per-pixel measure and would otherwise call a 4000-pixel photograph blurred.
+        var scale = Math.Max(frame.Width, frame.Height) / (double)AnalysisSize;
+        var w = Math.Max(1, (int)Math.Round(frame.Width / scale));
+        var h = Math.Max(1, (int)Math.Round(frame.Height / scale));
+        var (r, g, b) = Downsample(frame, scale, w, h);
 
         var mask = new bool[w * h];
         var count = 0;
@@ -157,30 +159,37 @@ public sealed partial class GradabilityAssessor
             Sharpness: LaplacianVariance(g, mask, w, h) / varG);
     }
 
-    /// <summary>Box-averages the frame by an integer step: cheap, and it averages away sensor noise before the Laplacian.</summary>
-    private static (float[] R, float[] G, float[] B) Downsample(RgbFrame frame, int step, int w, int h)
+    /// <summary>
+    /// Area-averages the frame to <paramref name="w"/>×<paramref name="h"/> (a source box of about
+    /// <paramref name="scale"/> pixels per side each): cheap, and it averages away sensor noise before the Laplacian.
+    /// </summary>
+    private static (float[] R, float[] G, float[] B) Downsample(RgbFrame frame, double scale, int w, int h)
     {
         var r = new float[w * h];
         var g = new float[w * h];
         var b = new float[w * h];
         var px = frame.Pixels;
-        var norm = 1f / (step * step);
         for (var y = 0; y < h; y++)
         {
+            var y0 = Math.Min(frame.Height - 1, (int)(y * scale));
+            var y1 = Math.Clamp((int)((y + 1) * scale), y0 + 1, frame.Height);
             for (var x = 0; x < w; x++)
             {
+                var x0 = Math.Min(frame.Width - 1, (int)(x * scale));
+                var x1 = Math.Clamp((int)((x + 1) * scale), x0 + 1, frame.Width);
                 float sr = 0, sg = 0, sb = 0;
-                for (var dy = 0; dy < step; dy++)
+                for (var sy = y0; sy < y1; sy++)
                 {
-                    var row = ((y * step + dy) * frame.Width + x * step) * 3;
-                    for (var dx = 0; dx < step; dx++)
+                    var row = (sy * frame.Width + x0) * 3;
+                    for (var sx = 0; sx < x1 - x0; sx++)
                     {
-                        sr += px[row + dx * 3];
-                        sg += px[row + dx * 3 + 1];
-                        sb += px[row + dx * 3 + 2];
+                        sr += px[row + sx * 3];
+                        sg += px[row + sx * 3 + 1];
+                        sb += px[row + sx * 3 + 2];
                     }
                 }
 
+                var norm = 1f / ((y1 - y0) * (x1 - x0));
                 var i = y * w + x;
                 r[i] = sr * norm;
                 g[i] = sg * norm;

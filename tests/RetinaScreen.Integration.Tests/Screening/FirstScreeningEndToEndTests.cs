@@ -173,6 +173,27 @@ public sealed class FirstScreeningEndToEndTests(EmbeddedHost host) : IClassFixtu
         Assert.Equal(1, audited);
     }
 
+    [Fact]
+    public async Task REQ_ING_01_REQ_PIPE_02_Cli_synth_visit_sent_by_cli_is_graded_per_eye_and_refers_as_the_truth_says()
+    {
+        var folder = Path.Combine(_work, "synth");
+        var output = new StringWriter();
+        // Seeds 920000/920001: one visit, right and left eye; the ground truth says whether it is referable.
+        Assert.Equal(0, RetinaScreen.Cli.Synthesis.SynthCommand.Run(["--out", folder, "--count", "2", "--seed", "920000"], output, output));
+        var labels = File.ReadAllLines(Path.Combine(folder, "labels.csv")).Skip(1).Select(l => l.Split(',')).ToArray();
+        Assert.Equal(2, labels.Length);
+        var study = labels[0][8];
+        var referableTruth = labels.Any(l => l[3] == "1");
+
+        Assert.Equal(0, await RetinaScreen.Cli.Sending.SendCommand.RunAsync(["127.0.0.1", host.DicomPort.ToString(), folder], output, output));
+
+        using var api = await host.LoginAsync();
+        var screening = await WaitForGradedAsync(api, study, expectedImages: 2);
+        Assert.Equal(referableTruth, screening.GetProperty("referableDr").GetBoolean());
+        Assert.Equal(["L", "R"], screening.GetProperty("eyes").EnumerateArray().Select(e => e.GetProperty("laterality").GetString()!).Order().ToArray());
+        Assert.NotNull(screening.GetProperty("qualityCheckedAt").GetString());
+    }
+
     private async Task StorescuAsync(string file, bool jpeg, string callingAe = "STORESCU")
     {
         List<string> arguments = jpeg ? ["-xy"] : [];
