@@ -7,9 +7,10 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
 # ---- what the tests need -------------------------------------------------------------------------------
-# Debian packages: DCMTK (the DICOM peers), GDCM tools and pydicom (reference files), Chromium (portal tests).
-packages=(dcmtk libgdcm-tools python3-pydicom chromium)
-commands=(echoscu storescu storescp img2dcm dcmdump dcm2json gdcmdump chromium)
+# Debian packages: DCMTK, Orthanc and dicom3tools (the DICOM peers and validators), GDCM tools and pydicom
+# (reference files), Chromium (portal tests), PostgreSQL and RabbitMQ (the distributed mode).
+packages=(dcmtk libgdcm-tools python3-pydicom dicom3tools orthanc chromium postgresql rabbitmq-server)
+commands=(echoscu storescu storescp img2dcm dcmdump dcm2json gdcmdump dciodvfy Orthanc chromium rabbitmq-server psql)
 missing=()
 for c in "${commands[@]}"; do command -v "$c" >/dev/null 2>&1 || missing+=("$c"); done
 [ -d /usr/lib/python3/dist-packages/pydicom ] || missing+=(pydicom)
