@@ -10,7 +10,7 @@ cd "$repo"
 # Debian packages: DCMTK, Orthanc and dicom3tools (the DICOM peers and validators), GDCM tools and pydicom
 # (reference files), Chromium (portal tests), PostgreSQL and RabbitMQ (the distributed mode).
 packages=(dcmtk libgdcm-tools python3-pydicom dicom3tools orthanc chromium postgresql rabbitmq-server)
-commands=(echoscu storescu storescp img2dcm dcmdump dcm2json gdcmdump dciodvfy Orthanc chromium rabbitmq-server psql)
+commands=(echoscu storescu storescp dcmsend dcmodify dcmconv dcmdjpeg pdf2dcm img2dcm dcmdump dcm2json gdcmdump dciodvfy Orthanc chromium rabbitmq-server psql)
 missing=()
 for c in "${commands[@]}"; do command -v "$c" >/dev/null 2>&1 || missing+=("$c"); done
 [ -d /usr/lib/python3/dist-packages/pydicom ] || missing+=(pydicom)
@@ -33,6 +33,12 @@ rm -rf "$results"
 mkdir -p "$results"
 
 dotnet build RetinaScreen.sln -c Release -nologo -v quiet
+
+# ---- services (PostgreSQL, RabbitMQ) for the distributed-mode tests -------------------------------------------
+# Started once for all test projects, on loopback with fresh credentials; stopped whatever happens.
+trap 'bash "$repo/tests/services/stop.sh"' EXIT
+# shellcheck disable=SC1091
+source "$repo/tests/services/start.sh"
 
 # One project at a time: the end-to-end tests time real services, and this machine may have two cores.
 status=0

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Train the reference DR grader (dr-grader 0.1.0) on synthetic fundus photographs and export it to ONNX.
+"""Train the reference DR grader (dr-grader 0.2.0) on synthetic fundus photographs and export it to ONNX.
 
 Data: 256x256 field crops written by training/SynthExport (the C# FundusSynthesizer rendered at 768 px, then
 cropped by RetinaScreen.Inference's own FundusPreprocessor, so training sees exactly what inference sees).
@@ -20,6 +20,7 @@ from PIL import Image
 
 SEED = 20160701
 INPUT_SIZE = 256
+VERSION = "0.2.0"
 
 
 def load_split(folder):
@@ -40,16 +41,17 @@ def conv_bn(cin, cout, stride):
 
 
 class DrGrader(nn.Module):
-    """A small CNN: a 4x4 patch stem (keeps one-pixel lesions, costs little), four stride-2 stages, then average- and
-    max-pooled features (max pooling keeps the signal of a few small lesions)."""
+    """A small CNN: a 4x4 patch stem (keeps one-pixel lesions, costs little), four stride-2 stages (a 4x4 map at 256 px),
+    then average- and max-pooled features (max pooling keeps the signal of a few small lesions)."""
 
     def __init__(self):
         super().__init__()
         widths = [32, 48, 64, 96, 128]
+        strides = [2, 2, 2, 2]
         layers = [nn.Conv2d(3, widths[0], 4, 4, 0, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU(inplace=True),
                   conv_bn(widths[0], widths[0], 1)]
-        for cin, cout in zip(widths, widths[1:]):
-            layers += [conv_bn(cin, cout, 2), conv_bn(cout, cout, 1)]
+        for cin, cout, stride in zip(widths, widths[1:], strides):
+            layers += [conv_bn(cin, cout, stride), conv_bn(cout, cout, 1)]
         self.features = nn.Sequential(*layers)
         self.dropout = nn.Dropout(0.2)
         self.grade = nn.Linear(2 * widths[-1], 5)
@@ -57,14 +59,22 @@ class DrGrader(nn.Module):
         self.referable_dme = nn.Linear(2 * widths[-1], 1)
 
     def logits(self, x):
-        f = self.features(x)
-        f = torch.cat([f.mean(dim=(2, 3)), f.amax(dim=(2, 3))], dim=1)
+        fmap = self.features(x)
+        f = torch.cat([fmap.mean(dim=(2, 3)), fmap.amax(dim=(2, 3))], dim=1)
         f = self.dropout(f)
-        return self.grade(f), self.referable_dr(f), self.referable_dme(f)
+        return self.grade(f), self.referable_dr(f), self.referable_dme(f), fmap
+
+    def cam(self, fmap):
+        """Class activation map of referable DR (Zhou et al. 2016): each location's features weighted by the referable-DR
+        head. The head sees average- and max-pooled features; the average half decomposes exactly over locations, the
+        max half is applied per location as well, so the map shows where the evidence for referral lies."""
+        c = fmap.shape[1]
+        w = self.referable_dr.weight[0, :c] + self.referable_dr.weight[0, c:]
+        return torch.einsum("nchw,c->nhw", fmap, w).unsqueeze(1)
 
     def forward(self, image):
-        g, r, d = self.logits(image)
-        return F.softmax(g, dim=1), torch.sigmoid(r), torch.sigmoid(d)
+        g, r, d, fmap = self.logits(image)
+        return F.softmax(g, dim=1), torch.sigmoid(r), torch.sigmoid(d), self.cam(fmap)
 
 
 def to_input(batch_u8, mean, std):
@@ -126,7 +136,7 @@ def predict(model, images, mean, std, batch=128):
     out = [[], [], []]
     with torch.no_grad():
         for i in range(0, len(images), batch):
-            g, r, d = model(to_input(images[i:i + batch], mean, std))
+            g, r, d, _ = model(to_input(images[i:i + batch], mean, std))
             out[0].append(g)
             out[1].append(r[:, 0])
             out[2].append(d[:, 0])
@@ -157,6 +167,8 @@ def main():
     ap.add_argument("--epochs", type=int, default=16)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--max-steps", type=int, default=0, help="stop each epoch after this many batches (smoke test); 0: all")
+    ap.add_argument("--version", default=VERSION)
     args = ap.parse_args()
 
     torch.manual_seed(SEED)
@@ -178,7 +190,10 @@ def main():
 
     model = DrGrader()
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
-    steps = args.epochs * ((len(train[1]) + args.batch - 1) // args.batch)
+    per_epoch = (len(train[1]) + args.batch - 1) // args.batch
+    if args.max_steps > 0:
+        per_epoch = min(per_epoch, args.max_steps)
+    steps = args.epochs * per_epoch
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps, pct_start=0.2)
     gen = torch.Generator().manual_seed(SEED)
     images, grade, rdr, dme, _ = train
@@ -186,7 +201,7 @@ def main():
         model.train()
         perm = torch.randperm(len(grade), generator=gen)
         total = 0.0
-        for i in range(0, len(perm), args.batch):
+        for i in range(0, per_epoch * args.batch, args.batch):
             idx = perm[i:i + args.batch]
             xb = images[idx]
             # Flips: left/right swaps laterality, up/down mirrors the arcades; DR signs are unchanged.
@@ -197,7 +212,7 @@ def main():
             xb = to_input(xb, mean_t, std_t)
             # Brightness/contrast jitter on top of the synthesiser's camera variation.
             xb = xb * (1 + 0.1 * (torch.rand(len(idx), 1, 1, 1, generator=gen) - 0.5)) + 0.1 * (torch.rand(len(idx), 3, 1, 1, generator=gen) - 0.5)
-            g, r, d = model.logits(xb)
+            g, r, d, _ = model.logits(xb)
             loss = F.cross_entropy(g, grade[idx]) + F.binary_cross_entropy_with_logits(r[:, 0], rdr[idx]) + F.binary_cross_entropy_with_logits(d[:, 0], dme[idx])
             opt.zero_grad()
             loss.backward()
@@ -218,19 +233,22 @@ def main():
     print("held-out test", test_metrics)
 
     os.makedirs(args.out, exist_ok=True)
-    onnx_path = os.path.join(args.out, "dr-grader-0.1.0.onnx")
+    onnx_path = os.path.join(args.out, f"dr-grader-{args.version}.onnx")
     model.eval()
     # The exported graph takes the normalised tensor; normalisation stays in the C# preprocessor (see the card).
     torch.onnx.export(model, torch.zeros(1, 3, INPUT_SIZE, INPUT_SIZE), onnx_path, opset_version=13,
-                      input_names=["image"], output_names=["grade_probs", "referable_dr", "referable_dme"],
-                      dynamic_axes={"image": {0: "N"}, "grade_probs": {0: "N"}, "referable_dr": {0: "N"}, "referable_dme": {0: "N"}},
+                      input_names=["image"], output_names=["grade_probs", "referable_dr", "referable_dme", "referable_dr_cam"],
+                      dynamic_axes={"image": {0: "N"}, "grade_probs": {0: "N"}, "referable_dr": {0: "N"}, "referable_dme": {0: "N"},
+                                    "referable_dr_cam": {0: "N"}},
                       do_constant_folding=True)
     sha = hashlib.sha256(open(onnx_path, "rb").read()).hexdigest()
+    with torch.no_grad():
+        cam_size = int(model(torch.zeros(1, 3, INPUT_SIZE, INPUT_SIZE))[3].shape[-1])
 
     card = {
         "name": "dr-grader",
-        "version": "0.1.0",
-        "file": "dr-grader-0.1.0.onnx",
+        "version": args.version,
+        "file": f"dr-grader-{args.version}.onnx",
         "sha256": sha,
         "notForClinicalUse": True,
         "intendedUse": "Reference model for RetinaScreen development: grades diabetic retinopathy (ICDR 0-4), referable DR "
@@ -239,9 +257,9 @@ def main():
         "trainingData": {
             "description": "Synthetic fundus photographs from RetinaScreen.Cli.Synthesis.FundusSynthesizer (768 px, gradable only, "
                            "grade weights 0.35/0.15/0.2/0.15/0.15), exported by training/SynthExport as 256 px field crops.",
-            "trainSeeds": f"1000000-{1000000 + 2999}",
-            "validationSeeds": f"2000000-{2000000 + 599}",
-            "testSeeds": f"3000000-{3000000 + 599}",
+            "trainSeeds": f"{min(train[4])}-{max(train[4])}",
+            "validationSeeds": f"{min(val[4])}-{max(val[4])}",
+            "testSeeds": f"{min(test[4])}-{max(test[4])}",
             "trainImages": int(len(train[1])),
             "validationImages": int(len(val[1])),
             "testImages": int(len(test[1])),
@@ -261,6 +279,9 @@ def main():
             {"name": "grade_probs", "shape": [-1, 5], "description": "Softmax over ICDR grades 0-4."},
             {"name": "referable_dr", "shape": [-1, 1], "description": "Sigmoid probability of referable DR (grade >= 2 or DME)."},
             {"name": "referable_dme", "shape": [-1, 1], "description": "Sigmoid probability of referable diabetic macular edema."},
+            {"name": "referable_dr_cam", "shape": [-1, 1, cam_size, cam_size],
+             "description": "Class activation map of referable DR (logit contribution per location, unnormalised) over the "
+                            "256x256 input crop; RetinaScreen renders it as a heatmap overlay."},
         ],
         "operatingPoints": {
             "referableDr": {"threshold": round(dr_threshold, 6), "rule": "sensitivity first: highest validation sensitivity with specificity >= 0.90 (ties: higher specificity), midway to the next lower score",
@@ -272,7 +293,7 @@ def main():
         "training": {"script": "training/train_dr_grader.py", "seed": SEED, "epochs": args.epochs, "batchSize": args.batch,
                      "framework": f"torch {torch.__version__}", "onnxOpset": 13, "seconds": round(time.time() - started)},
     }
-    with open(os.path.join(args.out, "dr-grader-0.1.0.json"), "w") as f:
+    with open(os.path.join(args.out, f"dr-grader-{args.version}.json"), "w") as f:
         json.dump(card, f, indent=2)
         f.write("\n")
     print(f"wrote {onnx_path} ({os.path.getsize(onnx_path)} bytes, sha256 {sha}) in {time.time() - started:.0f}s")

@@ -1,6 +1,8 @@
 using RetinaScreen.Cli.Dicom;
+using RetinaScreen.Cli.Operations;
 using RetinaScreen.Cli.Sending;
 using RetinaScreen.Cli.Synthesis;
+using RetinaScreen.Cli.Validation;
 
 // retinascreen: the command-line face of RetinaScreen. Each command lives in its own folder; this file only
 // dispatches, so that adding a command never touches another.
@@ -18,6 +20,8 @@ return args[0] switch
 {
     "send" => await SendCommand.RunAsync(rest, stdout, stderr),
     "synth" => SynthCommand.Run(rest, stdout, stderr),
+    "validate" => ValidateCommand.Run(rest, stdout, stderr),
+    "migrate" => await MigrateCommand.RunAsync(rest, stdout, stderr),
     "dicom" when rest.Length > 0 && rest[0] == "dump" => DicomDumpCommand.Run(rest.Skip(1).ToArray(), stdout, stderr),
     _ => Unknown(args[0]),
 };
@@ -38,6 +42,9 @@ static void PrintUsage(TextWriter output)
                                    send DICOM files as a camera would (C-STORE SCU); a folder is sent whole
           synth --out DIR [--count N] [--seed S] [--ungradable-fraction F] [--png]
                                    write synthetic fundus photographs (Ophthalmic Photography DICOM) and labels.csv
+          validate --model CARD --data DIR [--json OUT] [--candidate CARD] [--gradability CARD|rules]
+                                   measure a DR model and the gradability check on a labelled folder (Gulshan-style table)
+          migrate [--wait SECONDS]  apply the database migrations of the configured provider (distributed mode)
           dicom dump FILE [--json] print a DICOM file as a tree, or as the DICOM JSON model (PS3.18 Annex F)
         """);
 }

@@ -21,19 +21,24 @@ public sealed class DicomCharacterSetException : DicomFormatException
 }
 
 /// <summary>
-/// Maps Specific Character Set terms (PS3.3 C.12.1.1.2) to .NET encodings. Single-byte sets and UTF-8 are supported;
-/// ISO 2022 code extensions are accepted only as long as a value does not switch sets with an escape sequence.
+/// Maps Specific Character Set terms (PS3.3 C.12.1.1.2) to .NET encodings: the single-byte sets, UTF-8, GB18030/GBK,
+/// and ISO 2022 code extensions (PS3.5 6.1.2.5) with escape sequences switching between the sets of table C.12-3/4 —
+/// Japanese (IR 13, 87, 159), Korean (IR 149), Chinese (IR 58) and the single-byte G1 sets. An escape sequence for
+/// a set the toolkit does not know ends in <see cref="DicomCharacterSetException"/>, never in guessed text.
 /// </summary>
-public sealed class DicomCharacterSet
+public sealed partial class DicomCharacterSet
 {
     private const byte Escape = 0x1B;
 
-    private DicomCharacterSet(string description, Encoding encoding, bool usesCodeExtensions)
+    private DicomCharacterSet(string description, Encoding encoding, bool usesCodeExtensions, string? firstTerm = null)
     {
         Description = description;
         Encoding = encoding;
         UsesCodeExtensions = usesCodeExtensions;
+        _initial = usesCodeExtensions ? Iso2022Decoder.InitialState(firstTerm ?? string.Empty) : default;
     }
+
+    private readonly Iso2022Decoder.State _initial;
 
     /// <summary>The default repertoire. Bytes above 0x7F are not allowed there; they are read as Latin-1 rather than lost.</summary>
     public static DicomCharacterSet Default { get; } = new("ISO_IR 6", Encoding.Latin1, false);
@@ -50,10 +55,9 @@ public sealed class DicomCharacterSet
 
     public string Decode(ReadOnlySpan<byte> bytes)
     {
-        if (UsesCodeExtensions && bytes.IndexOf(Escape) >= 0)
+        if (UsesCodeExtensions && (bytes.IndexOf(Escape) >= 0 || _initial.G1 != Iso2022Decoder.G1Set.None))
         {
-            throw new DicomCharacterSetException(
-                $"Specific Character Set '{Description}' switches character sets with ISO 2022 escape sequences, which this toolkit does not decode");
+            return Iso2022Decoder.Decode(bytes, _initial, Description);
         }
 
         return Encoding.GetString(bytes);
@@ -79,6 +83,9 @@ public sealed class DicomCharacterSet
         }
 
         var extensions = terms.Count > 1 || nonEmpty[0].StartsWith("ISO 2022", StringComparison.Ordinal);
+
+        // The first value is the set in force at the start of every value; empty means the default repertoire.
+        var firstTerm = string.IsNullOrWhiteSpace(terms[0]) ? "ISO 2022 IR 6" : terms[0].Trim();
         var first = nonEmpty[0];
         var encoding = EncodingFor(first)
             ?? throw new DicomCharacterSetException($"Specific Character Set '{string.Join('\\', terms)}' is not supported (unknown term '{first}')");
@@ -95,7 +102,7 @@ public sealed class DicomCharacterSet
             }
         }
 
-        return new DicomCharacterSet(string.Join('\\', terms), encoding, extensions);
+        return new DicomCharacterSet(string.Join('\\', terms), extensions && Iso2022Decoder.IsMultiByte(firstTerm) ? Encoding.Latin1 : EncodingFor(firstTerm) ?? encoding, extensions, firstTerm);
     }
 
     private static Encoding? EncodingFor(string term) => term switch
@@ -114,12 +121,13 @@ public sealed class DicomCharacterSet
         "ISO_IR 203" or "ISO 2022 IR 203" => CodePage(28605),
         "ISO_IR 166" or "ISO 2022 IR 166" => CodePage(874),
         "ISO_IR 13" or "ISO 2022 IR 13" => CodePage(932),
+        "ISO 2022 IR 87" or "ISO 2022 IR 159" or "ISO 2022 IR 149" or "ISO 2022 IR 58" => Encoding.Latin1,
         "GB18030" => CodePage(54936),
         "GBK" => CodePage(936),
         _ => null,
     };
 
-    private static Encoding? CodePage(int codePage)
+    internal static Encoding? CodePage(int codePage)
     {
         try
         {

@@ -1,4 +1,5 @@
 using RetinaScreen.Hosting;
+using RetinaScreen.Hosting.Operations;
 using RetinaScreen.Inference;
 using RetinaScreen.Ingest;
 using RetinaScreen.Portal;
@@ -7,7 +8,7 @@ using RetinaScreen.Portal;
 // appsettings.json ships beside the binaries; ./data stays relative to where the command is run.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
-builder.AddRetinaScreenDefaults(bus => bus.AddInferenceConsumers());
+builder.AddRetinaScreenDefaults(bus => bus.AddInferenceConsumers().AddIngestConsumers());
 builder.AddIngest();
 builder.AddInference();
 builder.AddPortal();
@@ -16,4 +17,7 @@ var app = builder.Build();
 await app.Services.PrepareRetinaScreenStorageAsync();
 app.MapRetinaScreenHealth();
 app.MapPortal();
+app.MapInference();
+app.MapOperations();
+app.MapIngest();
 await app.RunAsync();

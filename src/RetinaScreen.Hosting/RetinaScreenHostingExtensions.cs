@@ -8,7 +8,11 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using RetinaScreen.Data;
+using RetinaScreen.Data.Outbox;
 using RetinaScreen.Data.Storage;
+using RetinaScreen.Hosting.Operations;
+using RetinaScreen.Hosting.Outbox;
+using RetinaScreen.Hosting.Schema;
 
 namespace RetinaScreen.Hosting;
 
@@ -35,9 +39,26 @@ public static class RetinaScreenHostingExtensions
         builder.Services.AddSingleton<FileObjectStore>(_ => new FileObjectStore(objectsPath));
         builder.Services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<FileObjectStore>());
 
+        // Every process may dispatch the outbox: ingest writes the rows, but any replica left running empties it.
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddHostedService<OutboxDispatcher>();
+        builder.Services.AddSingleton<RabbitMqDeadLetters>();
+
+        var redelivery = options.Bus.RedeliveryIntervals.Length > 0 ? options.Bus.RedeliveryIntervals : BusOptions.DefaultRedeliveryIntervals;
         builder.Services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
+            bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
+            {
+                // Durable, replicated queues; RabbitMQ 3.10 runs quorum queues on a single node as well.
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbitEndpoint)
+                {
+                    rabbitEndpoint.SetQuorumQueue();
+                }
+
+                // The outer, slow layer; each consumer definition adds its quick exponential retries inside it.
+                endpoint.UseMessageRetry(retry => retry.Intervals(redelivery));
+            });
             configureConsumers(bus);
 
             switch (options.Bus.Transport)
@@ -57,6 +78,8 @@ public static class RetinaScreenHostingExtensions
                         {
                             h.Username(rabbit.Username);
                             h.Password(rabbit.Password);
+                            // Publish returns only once the broker has the message (the outbox relies on it).
+                            h.PublisherConfirmation = true;
                         });
                         cfg.ConfigureEndpoints(context);
                     });
@@ -68,7 +91,8 @@ public static class RetinaScreenHostingExtensions
         });
 
         builder.Services.AddHealthChecks()
-            .AddDbContextCheck<RetinaScreenDbContext>("database", tags: [ReadyTag]);
+            .AddDbContextCheck<RetinaScreenDbContext>("database", tags: [ReadyTag])
+            .AddCheck<SchemaReadiness.HealthCheck>("schema", tags: [ReadyTag]);
 
         return builder;
     }

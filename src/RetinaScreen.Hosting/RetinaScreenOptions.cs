@@ -11,6 +11,8 @@ public sealed class RetinaScreenOptions
     public StorageOptions Storage { get; set; } = new();
 
     public BusOptions Bus { get; set; } = new();
+
+    public OutboxOptions Outbox { get; set; } = new();
 }
 
 public sealed class StorageOptions
@@ -33,6 +35,22 @@ public sealed class BusOptions
     public BusTransport Transport { get; set; } = BusTransport.InMemory;
 
     public RabbitMqOptions RabbitMq { get; set; } = new();
+
+    /// <summary>
+    /// The second, slower retry layer ("redelivery") around each consumer's own quick exponential retries. RabbitMQ
+    /// 3.10 without the delayed-exchange plugin cannot schedule a redelivery, so the message stays unacknowledged on
+    /// the worker while it waits (a crashed worker hands it back to the broker). After the last interval the
+    /// message moves to the endpoint's <c>_error</c> queue. Bound as <c>RetinaScreen:Bus:RedeliveryIntervals:0…</c>.
+    /// </summary>
+    public TimeSpan[] RedeliveryIntervals { get; set; } = [];
+
+    /// <summary>Used when <see cref="RedeliveryIntervals"/> is empty.</summary>
+    internal static readonly TimeSpan[] DefaultRedeliveryIntervals = [TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2)];
+
+    /// <summary>Receive endpoints whose <c>_error</c> queues the dead-letter API lists and replays.</summary>
+    public string[] DeadLetterEndpoints { get; set; } = [];
+
+    internal static readonly string[] DefaultDeadLetterEndpoints = ["grade-image"];
 }
 
 public sealed class RabbitMqOptions
@@ -43,4 +61,16 @@ public sealed class RabbitMqOptions
     /// <summary>No default credentials: the distributed mode refuses to start without them.</summary>
     public string? Username { get; set; }
     public string? Password { get; set; }
+}
+
+public sealed class OutboxOptions
+{
+    /// <summary>How often the dispatcher looks for rows nobody signalled (another replica's, or after a crash).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Rows taken per transaction.</summary>
+    public int BatchSize { get; set; } = 50;
+
+    /// <summary>Dispatched rows are deleted after this long (they are only kept to investigate).</summary>
+    public TimeSpan RetainDispatched { get; set; } = TimeSpan.FromDays(1);
 }

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using RetinaScreen.Dicom.Imaging;
 using RetinaScreen.Dicom.IO;
+using RetinaScreen.Inference.Engine;
 using RetinaScreen.Inference.Grading;
+using RetinaScreen.Inference.Heatmaps;
 using RetinaScreen.Inference.Models;
 using RetinaScreen.Inference.Quality;
 
@@ -9,29 +11,71 @@ namespace RetinaScreen.Inference;
 
 /// <summary>
 /// What the screening consumer calls: decode a stored photograph (DICOM Part 10), check its gradability, and grade
-/// it when gradable.
+/// it when gradable, through the dynamic batching engine, with a heatmap overlay; optionally the shadow model too.
 /// </summary>
-public sealed class FundusPhotographGrader(GradabilityAssessor assessor, DrGrader grader)
+public sealed class FundusPhotographGrader(GradabilityAssessor assessor, DrBatchingEngine engine, ShadowGrader shadow)
 {
-    public ModelIdentity Model { get; } = new(grader.Card.Name, grader.Card.Version, grader.Model.Sha256);
+    public FundusPhotographGrader(GradabilityAssessor assessor, DrBatchingEngine engine)
+        : this(assessor, engine, new ShadowGrader(null))
+    {
+    }
+
+    private readonly DrGrader _grader = engine.Grader;
+
+    public ModelIdentity Model { get; } = new(engine.Grader.Card.Name, engine.Grader.Card.Version, engine.Grader.Model.Sha256);
+
+    /// <summary>The candidate model in shadow, null when none is configured.</summary>
+    public ModelIdentity? ShadowModel => shadow.Model;
 
     public GradingOutcome Grade(string path) => Grade(Decode(path));
 
+    /// <summary>Grades one photograph directly (no batching): tests and tools.</summary>
     public GradingOutcome Grade(RgbFrame frame)
+    {
+        var (quality, assessed) = Assess(frame);
+        return quality.Gradable ? Outcome(frame, quality, assessed, _grader.Grade(frame)) : Ungradable(quality, assessed, _grader);
+    }
+
+    /// <summary>Decodes, checks and grades a stored photograph, sharing model runs with concurrent callers; grades it
+    /// with the shadow model as well when one is configured.</summary>
+    public async Task<PhotographGrading> GradeAsync(string path, CancellationToken cancellationToken)
+    {
+        var frame = Decode(path);
+        var (quality, assessed) = Assess(frame);
+        if (!quality.Gradable)
+        {
+            var shadowUngradable = shadow.Grader is { } s ? Ungradable(quality, assessed, s) : null;
+            return new PhotographGrading(Ungradable(quality, assessed, _grader), shadowUngradable);
+        }
+
+        var graded = await engine.GradeAsync(frame, cancellationToken).ConfigureAwait(false);
+        var outcome = Outcome(frame, quality, assessed, graded);
+        var shadowOutcome = shadow.Grader is { } candidate ? Outcome(frame, quality, assessed, candidate.Grade(frame)) : null;
+        return new PhotographGrading(outcome, shadowOutcome);
+    }
+
+    private (Gradability Quality, TimeSpan Elapsed) Assess(RgbFrame frame)
     {
         var started = Stopwatch.GetTimestamp();
         var quality = assessor.Assess(frame);
-        var assessed = Stopwatch.GetElapsedTime(started);
-        var drThreshold = grader.Card.OperatingPoints.ReferableDr.Threshold;
-        var dmeThreshold = grader.Card.OperatingPoints.ReferableDme.Threshold;
-        if (!quality.Gradable)
-        {
-            return new GradingOutcome(false, quality.Reason, 0, [], 0, 0, drThreshold, dmeThreshold, false, false, assessed, TimeSpan.Zero, quality.Features);
-        }
+        return (quality, Stopwatch.GetElapsedTime(started));
+    }
 
-        var g = grader.Grade(frame);
+    private static GradingOutcome Ungradable(Gradability quality, TimeSpan assessed, DrGrader grader) =>
+        new(false, quality.Reason, 0, [], 0, 0, grader.Card.OperatingPoints.ReferableDr.Threshold, grader.Card.OperatingPoints.ReferableDme.Threshold,
+            false, false, assessed, TimeSpan.Zero, quality.Features);
+
+    private static GradingOutcome Outcome(RgbFrame frame, Gradability quality, TimeSpan assessed, DrGrading g)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var heatmap = g.Cam is { } cam ? HeatmapOverlay.RenderPng(frame, cam, g.CamSize) : null;
+        var postprocess = Stopwatch.GetElapsedTime(started);
         return new GradingOutcome(true, null, g.Grade, g.GradeProbabilities, g.ReferableDrScore, g.ReferableDmeScore, g.DrThreshold, g.DmeThreshold,
-            g.ReferableDr, g.ReferableDme, assessed + g.Preprocess, g.Inference, quality.Features);
+            g.ReferableDr, g.ReferableDme, assessed + g.Preprocess, g.Inference, quality.Features)
+        {
+            HeatmapPng = heatmap,
+            Postprocess = postprocess,
+        };
     }
 
     /// <summary>
@@ -42,3 +86,6 @@ public sealed class FundusPhotographGrader(GradabilityAssessor assessor, DrGrade
 
     private static readonly DicomReadOptions ReadOptions = new() { DeferValuesLargerThan = 64 * 1024, MaxDepth = 16 };
 }
+
+/// <summary>The production model's outcome and, when a candidate runs in shadow, the candidate's.</summary>
+public sealed record PhotographGrading(GradingOutcome Outcome, GradingOutcome? Shadow);

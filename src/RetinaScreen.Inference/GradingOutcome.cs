@@ -20,4 +20,11 @@ public sealed record GradingOutcome(
     bool ReferableDme,
     TimeSpan Preprocess,
     TimeSpan Inference,
-    QualityFeatures Quality);
+    QualityFeatures Quality)
+{
+    /// <summary>The referable-DR heatmap as a PNG overlay on the field crop; null when ungradable or the model has no CAM.</summary>
+    public byte[]? HeatmapPng { get; init; }
+
+    /// <summary>Time spent after the model run (heatmap rendering).</summary>
+    public TimeSpan Postprocess { get; init; }
+}

@@ -11,7 +11,8 @@ public static class InferenceModule
     public static IHostApplicationBuilder AddInference(this IHostApplicationBuilder builder)
     {
         builder.Services.AddFundusGrading(builder.Configuration);
-        builder.Services.AddSingleton<FundusPhotographGrader>();
+        builder.Services.AddSingleton(sp => new FundusPhotographGrader(
+            sp.GetRequiredService<Quality.GradabilityAssessor>(), sp.GetRequiredService<Engine.DrBatchingEngine>(), sp.GetRequiredService<Grading.ShadowGrader>()));
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
     }

@@ -1,10 +1,21 @@
+using MassTransit;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RetinaScreen.Data.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using RetinaScreen.Dicom;
 using RetinaScreen.Dicom.Network;
 using RetinaScreen.Hosting;
 using RetinaScreen.Ingest.Associations;
+using RetinaScreen.Ingest.DicomWeb;
+using RetinaScreen.Ingest.Devices;
+using RetinaScreen.Ingest.Queue;
 using RetinaScreen.Ingest.Storage;
 
 namespace RetinaScreen.Ingest;
@@ -34,7 +45,7 @@ public static class IngestModule
                 // Only what ingest can store and grade is negotiated; configuration may narrow it further.
                 if (options.AcceptedSopClassUids.Length == 0)
                 {
-                    options.AcceptedSopClassUids = [.. AcceptedSopClasses.Fundus];
+                    options.AcceptedSopClassUids = [.. AcceptedSopClasses.Stored];
                 }
 
                 if (options.PreferredTransferSyntaxUids.Length == 0)
@@ -49,10 +60,49 @@ public static class IngestModule
                 }
             });
 
+        builder.Services.AddOptions<IngestOptions>().Bind(builder.Configuration.GetSection(IngestOptions.SectionName));
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<DiskWatermark>();
+        builder.Services.AddSingleton<DeviceDirectory>();
+        builder.Services.AddSingleton<DeviceAssociationPolicy>();
         builder.Services.AddSingleton<InstanceIngestor>();
         builder.Services.AddSingleton<CStoreHandler>();
         builder.Services.AddHostedService<DicomListenerService>();
+
+        // A scheme of its own for machine senders; the portal (when composed) sets the default scheme for users.
+        builder.Services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, DeviceTokenAuthenticationHandler>(DeviceTokenAuthenticationHandler.SchemeName, _ => { });
+        builder.Services.AddAuthorization();
         return builder;
+    }
+
+    /// <summary>The camera queue's consumer; hosts add it where they configure the bus.</summary>
+    public static IBusRegistrationConfigurator AddIngestConsumers(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<SubmitDicomInstanceConsumer, SubmitDicomInstanceConsumerDefinition>();
+        return bus;
+    }
+
+    /// <summary>STOW-RS for devices, and device registration for administrators.</summary>
+    public static WebApplication MapIngest(this WebApplication app)
+    {
+        var devicePolicy = new AuthorizationPolicyBuilder(DeviceTokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build();
+        var dicomWeb = app.MapGroup("/dicomweb").RequireAuthorization(devicePolicy);
+        dicomWeb.MapPost("/studies", (HttpContext http, InstanceIngestor ingestor, IOptions<IngestOptions> ingest, IOptions<DicomServerOptions> dicom, ILogger<InstanceIngestor> logger) =>
+            StoreInstances.HandleAsync(http, null, ingestor, ingest, dicom, logger));
+        dicomWeb.MapPost("/studies/{study}", (HttpContext http, string study, InstanceIngestor ingestor, IOptions<IngestOptions> ingest, IOptions<DicomServerOptions> dicom, ILogger<InstanceIngestor> logger) =>
+            StoreInstances.HandleAsync(http, study, ingestor, ingest, dicom, logger));
+
+        // Administrators only, with a settled password (the portal's claim); in an ingest-only process, where no
+        // user can sign in, these answer 401/403.
+        var adminPolicy = new AuthorizationPolicyBuilder()
+            .RequireAuthenticatedUser()
+            .RequireRole(Roles.Admin)
+            .RequireAssertion(context => !context.User.HasClaim("retinascreen:must_change_password", "true"))
+            .Build();
+        var admin = app.MapGroup("/api/admin/devices").RequireAuthorization(adminPolicy);
+        admin.MapGet("/", ListDevices.HandleAsync);
+        admin.MapPost("/", RegisterDevice.HandleAsync);
+        return app;
     }
 }

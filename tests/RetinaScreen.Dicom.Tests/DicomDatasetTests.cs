@@ -112,14 +112,15 @@ public sealed class DicomDatasetTests
     }
 
     [Fact]
-    public void Iso_2022_escape_sequences_are_reported_not_garbled()
+    public void REQ_DCM_07_iso_2022_escape_sequences_are_decoded_and_unknown_ones_reported()
     {
         var dataset = new DicomDataset()
             .Set(DicomTag.SpecificCharacterSet, string.Empty, "ISO 2022 IR 87")
-            .Add(new DicomPrimitive(DicomTag.PatientName, DicomVR.PN, "Yamada^Tarou=\u001b$B;3ED\u001b(B^\u001b$BB@O:\u001b(B"u8.ToArray()));
+            .Add(new DicomPrimitive(DicomTag.PatientName, DicomVR.PN, "Yamada^Tarou=\u001b$B;3ED\u001b(B^\u001b$BB@O:\u001b(B"u8.ToArray()))
+            .Add(new DicomPrimitive(DicomTag.PatientComments, DicomVR.LT, "\u001b$)Z??"u8.ToArray()));
 
-        var ex = Assert.Throws<DicomCharacterSetException>(() => dataset.GetString(DicomTag.PatientName));
-
+        Assert.Equal("Yamada^Tarou=山田^太郎", dataset.GetString(DicomTag.PatientName));
+        var ex = Assert.Throws<DicomCharacterSetException>(() => dataset.GetString(DicomTag.PatientComments));
         Assert.Contains("ISO 2022 IR 87", ex.Message, StringComparison.Ordinal);
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using RetinaScreen.Cli.Synthesis;
+using RetinaScreen.Inference.Engine;
 using RetinaScreen.Inference.Grading;
 using RetinaScreen.Inference.Quality;
 
@@ -28,10 +29,11 @@ public sealed class FundusGradingTests
     }
 
     [Fact]
-    public void REQ_AI_04_photograph_grader_checks_gradability_before_grading_a_dicom_photograph()
+    public async Task REQ_AI_04_photograph_grader_checks_gradability_before_grading_a_dicom_photograph()
     {
         using var drGrader = new DrGrader(new FundusGradingOptions { IntraOpThreads = 1 });
-        var grader = new FundusPhotographGrader(new GradabilityAssessor(), drGrader);
+        await using var engine = new DrBatchingEngine(drGrader, new FundusGradingOptions());
+        var grader = new FundusPhotographGrader(new GradabilityAssessor(), engine);
         var dir = Directory.CreateTempSubdirectory("photo-").FullName;
         try
         {
@@ -41,12 +43,14 @@ public sealed class FundusGradingTests
             OphthalmicPhotographWriter.Create(FundusSynthesizer.Generate(TestImages.SeedBase + 8000, FundusSpec.Default with { Grade = 4 }), visit, 1).Save(good);
             OphthalmicPhotographWriter.Create(FundusSynthesizer.Generate(TestImages.SeedBase + 8001, FundusSpec.Default with { Defect = QualityDefect.UnderExposure }), visit, 2).Save(dark);
 
-            var graded = grader.Grade(good);
+            var graded = (await grader.GradeAsync(good, CancellationToken.None)).Outcome;
             var rejected = grader.Grade(dark);
 
             Assert.True(graded.Gradable);
             Assert.True(graded.ReferableDr);
             Assert.Equal(5, graded.GradeProbabilities.Length);
+            Assert.NotNull(graded.HeatmapPng); // REQ-AI-05: a heatmap overlay with every graded photograph
+            Assert.Null(rejected.HeatmapPng);
             Assert.False(rejected.Gradable);
             Assert.Equal(Gradability.TooDark, rejected.UngradableReason);
             Assert.Empty(rejected.GradeProbabilities);

@@ -14,7 +14,8 @@ public sealed class ModelIntegrityTests
 
         Assert.Equal(card.Sha256, actual);
         Assert.Equal("dr-grader", card.Name);
-        Assert.Equal("0.1.0", card.Version);
+        Assert.Equal("0.2.0", card.Version);
+        Assert.Contains(card.Outputs, o => o.Name == DrGrader.CamOutputName);
         Assert.True(card.NotForClinicalUse);
         Assert.InRange(card.OperatingPoints.ReferableDr.Threshold, 0.0, 1.0);
         Assert.InRange(card.OperatingPoints.ReferableDme.Threshold, 0.0, 1.0);
@@ -47,7 +48,7 @@ public sealed class ModelIntegrityTests
 
             Assert.Equal(card.Sha256, e.ExpectedSha256);
             Assert.NotEqual(card.Sha256, e.ActualSha256);
-            Assert.Contains("Refusing to load model dr-grader 0.1.0", e.Message, StringComparison.Ordinal);
+            Assert.Contains("Refusing to load model dr-grader 0.2.0", e.Message, StringComparison.Ordinal);
         }
         finally
         {

@@ -214,6 +214,55 @@ namespace RetinaScreen.Migrations.PostgreSql.Migrations
                     b.ToTable("AuditEvents", (string)null);
                 });
 
+            modelBuilder.Entity("RetinaScreen.Data.Devices.Device", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("AeTitle")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("AllowedAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("ApiTokenSha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<long>("RegisteredAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Site")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AeTitle");
+
+                    b.HasIndex("ApiTokenSha256")
+                        .IsUnique();
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("Devices", (string)null);
+                });
+
             modelBuilder.Entity("RetinaScreen.Data.Identity.RetinaScreenUser", b =>
                 {
                     b.Property<string>("Id")
@@ -470,6 +519,38 @@ namespace RetinaScreen.Migrations.PostgreSql.Migrations
                     b.ToTable("Studies", (string)null);
                 });
 
+            modelBuilder.Entity("RetinaScreen.Data.Outbox.OutboxMessage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("DispatchedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DispatchedAt", "CreatedAt");
+
+                    b.ToTable("OutboxMessages", (string)null);
+                });
+
             modelBuilder.Entity("RetinaScreen.Data.Screening.ModelVersion", b =>
                 {
                     b.Property<Guid>("Id")
@@ -522,6 +603,10 @@ namespace RetinaScreen.Migrations.PostgreSql.Migrations
                         .HasMaxLength(512)
                         .HasColumnType("character varying(512)");
 
+                    b.Property<string>("HeatmapKey")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
                     b.Property<string>("ImageSha256")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -557,6 +642,9 @@ namespace RetinaScreen.Migrations.PostgreSql.Migrations
                     b.Property<double>("ReferableDrThreshold")
                         .HasColumnType("double precision");
 
+                    b.Property<bool>("Shadow")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("UngradableReason")
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
@@ -577,11 +665,20 @@ namespace RetinaScreen.Migrations.PostgreSql.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<long?>("AdjudicatedAt")
+                        .HasColumnType("bigint");
+
                     b.Property<bool>("AnyUngradable")
                         .HasColumnType("boolean");
 
+                    b.Property<long?>("AwaitingReviewAt")
+                        .HasColumnType("bigint");
+
                     b.Property<long?>("GradedAt")
                         .HasColumnType("bigint");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("integer");
 
                     b.Property<long?>("QualityCheckedAt")
                         .HasColumnType("bigint");
@@ -595,8 +692,15 @@ namespace RetinaScreen.Migrations.PostgreSql.Migrations
                     b.Property<bool?>("ReferableDr")
                         .HasColumnType("boolean");
 
+                    b.Property<long?>("ReportedAt")
+                        .HasColumnType("bigint");
+
                     b.Property<long?>("ReviewedAt")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("Site")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -617,6 +721,10 @@ namespace RetinaScreen.Migrations.PostgreSql.Migrations
                         .IsUnique();
 
                     b.HasIndex("Status", "ReceivedAt");
+
+                    b.HasIndex("Site", "Status", "ReceivedAt");
+
+                    b.HasIndex("Status", "Priority", "ReceivedAt");
 
                     b.ToTable("Screenings", (string)null);
                 });

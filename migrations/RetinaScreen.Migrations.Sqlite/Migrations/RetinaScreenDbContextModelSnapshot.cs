@@ -201,6 +201,53 @@ namespace RetinaScreen.Migrations.Sqlite.Migrations
                     b.ToTable("AuditEvents", (string)null);
                 });
 
+            modelBuilder.Entity("RetinaScreen.Data.Devices.Device", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AeTitle")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AllowedAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ApiTokenSha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RegisteredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Site")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AeTitle");
+
+                    b.HasIndex("ApiTokenSha256")
+                        .IsUnique();
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("Devices", (string)null);
+                });
+
             modelBuilder.Entity("RetinaScreen.Data.Identity.RetinaScreenUser", b =>
                 {
                     b.Property<string>("Id")
@@ -457,6 +504,38 @@ namespace RetinaScreen.Migrations.Sqlite.Migrations
                     b.ToTable("Studies", (string)null);
                 });
 
+            modelBuilder.Entity("RetinaScreen.Data.Outbox.OutboxMessage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("DispatchedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DispatchedAt", "CreatedAt");
+
+                    b.ToTable("OutboxMessages", (string)null);
+                });
+
             modelBuilder.Entity("RetinaScreen.Data.Screening.ModelVersion", b =>
                 {
                     b.Property<Guid>("Id")
@@ -509,6 +588,10 @@ namespace RetinaScreen.Migrations.Sqlite.Migrations
                         .HasMaxLength(512)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("HeatmapKey")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ImageSha256")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -544,6 +627,9 @@ namespace RetinaScreen.Migrations.Sqlite.Migrations
                     b.Property<double>("ReferableDrThreshold")
                         .HasColumnType("REAL");
 
+                    b.Property<bool>("Shadow")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("UngradableReason")
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
@@ -564,10 +650,19 @@ namespace RetinaScreen.Migrations.Sqlite.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("AdjudicatedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("AnyUngradable")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("AwaitingReviewAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("GradedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Priority")
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("QualityCheckedAt")
@@ -582,8 +677,15 @@ namespace RetinaScreen.Migrations.Sqlite.Migrations
                     b.Property<bool?>("ReferableDr")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ReportedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("ReviewedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Site")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -604,6 +706,10 @@ namespace RetinaScreen.Migrations.Sqlite.Migrations
                         .IsUnique();
 
                     b.HasIndex("Status", "ReceivedAt");
+
+                    b.HasIndex("Site", "Status", "ReceivedAt");
+
+                    b.HasIndex("Status", "Priority", "ReceivedAt");
 
                     b.ToTable("Screenings", (string)null);
                 });

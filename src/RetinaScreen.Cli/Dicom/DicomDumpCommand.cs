@@ -53,7 +53,8 @@ public static class DicomDumpCommand
         DicomFile file;
         try
         {
-            file = DicomFile.Open(path);
+            // A dump is a diagnostic view, lenient like dcmdump: odd value lengths from old writers are shown, not refused.
+            file = DicomFile.Open(path, new DicomReadOptions { AllowOddLengths = true });
         }
         catch (DicomFormatException ex)
         {

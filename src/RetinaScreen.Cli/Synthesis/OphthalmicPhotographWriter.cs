@@ -95,7 +95,6 @@ public static class OphthalmicPhotographWriter
         d.Set(DicomTag.InstitutionName, visit.InstitutionName);
         d.Set(DicomTag.ReferringPhysicianName, "");
         d.Set(DicomTag.ManufacturerModelName, visit.ModelName);
-        d.Set(DicomTag.ReferencedPerformedProcedureStepSequence, Array.Empty<DicomDataset>());
         d.Set(DicomTag.AnatomicRegionSequence, Code("81745001", "SCT", "Eye"));
         d.Set(DicomTag.PatientName, visit.PatientName);
         d.Set(DicomTag.PatientId, visit.PatientId);
@@ -112,13 +111,27 @@ public static class OphthalmicPhotographWriter
         d.Set(DicomTag.PatientOrientation, "");
         d.Set(DicomTag.ImageLaterality, image.Truth.Laterality);
         d.Set(DicomTag.BurnedInAnnotation, "NO");
-        d.Set(DicomTag.PresentationLutShape, "IDENTITY");
         d.Set(DicomTag.AcquisitionDeviceTypeCodeSequence, Code("409898007", "SCT", "Fundus Camera"));
         d.Set(DicomTag.PatientEyeMovementCommanded, "NO");
         d.Set(DicomTag.HorizontalFieldOfView, 45.0);
         d.Set(DicomTag.PupilDilated, "NO");
         d.Set(DicomTag.RefractiveStateSequence, Array.Empty<DicomDataset>());
         d.Set(DicomTag.MydriaticAgentCodeSequence, Array.Empty<DicomDataset>());
+        // Type 2 (empty allowed) attributes dciodvfy requires: the Ophthalmic Photographic Parameters module and
+        // the Ophthalmic Acquisition Parameters macro (PS3.3 C.8.17.2, C.8.17.4).
+        d.Set(DicomTag.DetectorType, DicomVR.CS, ReadOnlyMemory<byte>.Empty);
+        d.Set(DicomTag.EmmetropicMagnification, DicomVR.FL, ReadOnlyMemory<byte>.Empty);
+        d.Set(DicomTag.IntraOcularPressure, DicomVR.FL, ReadOnlyMemory<byte>.Empty);
+        d.Set(DicomTag.IlluminationTypeCodeSequence, Array.Empty<DicomDataset>());
+        d.Set(DicomTag.LightPathFilterTypeStackCodeSequence, Array.Empty<DicomDataset>());
+        d.Set(DicomTag.ImagePathFilterTypeStackCodeSequence, Array.Empty<DicomDataset>());
+        d.Set(DicomTag.LensesCodeSequence, Array.Empty<DicomDataset>());
+        // The OP IOD's Multi-frame module (Frame Increment Pointer, here to Frame Time) and Synchronization module.
+        d.Set(DicomTag.FrameIncrementPointer, DicomVR.AT, new byte[] { 0x18, 0x00, 0x63, 0x10 });
+        d.Set(DicomTag.FrameTime, 0.0);
+        d.Set(DicomTag.SynchronizationFrameOfReferenceUid, DicomUidGenerator.NewUid());
+        d.Set(DicomTag.SynchronizationTrigger, "NO TRIGGER");
+        d.Set(DicomTag.AcquisitionTimeSynchronized, "N");
 
         var transferSyntax = PixelDataWriter.SetJpegBaseline(d, [image.Frame], quality: 92);
         return new DicomFile(d, transferSyntax);

@@ -11,6 +11,7 @@ internal sealed class PredictionConfiguration : IEntityTypeConfiguration<Predict
         builder.ToTable("Predictions");
         builder.Property(p => p.UngradableReason).HasMaxLength(256);
         builder.Property(p => p.ImageSha256).HasMaxLength(DicomLengths.Sha256);
+        builder.Property(p => p.HeatmapKey).HasMaxLength(256);
         builder.Property(p => p.GradeProbabilities)
             .HasConversion(new PortableConverters.DoubleArrayConverter(), new PortableConverters.DoubleArrayComparer())
             .HasMaxLength(512);

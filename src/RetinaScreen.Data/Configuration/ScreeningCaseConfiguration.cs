@@ -17,5 +17,10 @@ internal sealed class ScreeningCaseConfiguration : IEntityTypeConfiguration<Scre
         // The worklist: a status, newest first; and all cases newest first.
         builder.HasIndex(c => new { c.Status, c.ReceivedAt });
         builder.HasIndex(c => c.ReceivedAt);
+        // Worklist by priority (most urgent first within a status) and per site; Turnaround is derived.
+        builder.HasIndex(c => new { c.Status, c.Priority, c.ReceivedAt });
+        builder.HasIndex(c => new { c.Site, c.Status, c.ReceivedAt });
+        builder.Property(c => c.Site).HasMaxLength(64);
+        builder.Ignore(c => c.Turnaround);
     }
 }

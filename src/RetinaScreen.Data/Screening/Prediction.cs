@@ -29,6 +29,12 @@ public sealed class Prediction
     public bool ReferableDme { get; set; }
     /// <summary>SHA-256 of the image file the model saw, checked against the stored one before grading.</summary>
     public required string ImageSha256 { get; set; }
+    /// <summary>Object-store key of the heatmap overlay (PNG, content-addressed, stored beside the image); null when none was
+    /// made (an ungradable photograph is not graded, so it has no heatmap).</summary>
+    public string? HeatmapKey { get; set; }
+    /// <summary>Made by a candidate model running in shadow: stored for comparison in validation, never shown to graders
+    /// and never part of the screening's outcome.</summary>
+    public bool Shadow { get; set; }
     public double PreprocessMilliseconds { get; set; }
     public double InferenceMilliseconds { get; set; }
     public DateTimeOffset CreatedAt { get; set; }

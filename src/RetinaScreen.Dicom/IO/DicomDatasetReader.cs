@@ -19,7 +19,8 @@ public static class DicomDatasetReader
         if (transferSyntaxUid == DicomUids.DeflatedExplicitVrLittleEndian)
         {
             // Deflate (RFC 1951, no zlib header) covers everything after the file meta information (PS3.5 A.5).
-            using var inflated = new DeflateStream(new PrefixedStream(reader.Unconsumed(), reader.BaseStream), CompressionMode.Decompress, leaveOpen: true);
+            using var deflate = new DeflateStream(new PrefixedStream(reader.Unconsumed(), reader.BaseStream), CompressionMode.Decompress, leaveOpen: true);
+            using var inflated = new InflationLimitStream(deflate, options.MaxInflatedLength, reader.Position);
             var inner = new DicomParser(new DicomStreamReader(inflated), options, explicitVr: true, bigEndian: false);
             try
             {
@@ -72,6 +73,54 @@ internal sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) :
         }
 
         return rest.Read(buffer);
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
+
+/// <summary>
+/// Counts what a deflate stream produces and stops at a limit: a few kilobytes of deflate can claim gigabytes (a
+/// deflate bomb), and every length check downstream trusts the bytes this stream hands out.
+/// </summary>
+internal sealed class InflationLimitStream(Stream inner, long limit, long compressedOffset) : Stream
+{
+    private long _produced;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var n = inner.Read(buffer);
+        _produced += n;
+        if (_produced > limit)
+        {
+            throw new DicomFormatException(
+                $"The deflated data set inflates to more than the limit of {limit} bytes (DicomReadOptions.MaxInflatedLength)", null, compressedOffset);
+        }
+
+        return n;
     }
 
     public override void Flush()

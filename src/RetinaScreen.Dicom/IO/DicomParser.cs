@@ -12,6 +12,7 @@ internal sealed class DicomParser
     private const uint UndefinedLength = 0xFFFFFFFF;
     private const uint PixelDataTag = 0x7FE00010;
     private const uint FirstPixelDataTag = 0x7FE00008;
+    private const uint PixelRepresentationTag = 0x00280103;
 
     private readonly DicomStreamReader _reader;
     private readonly DicomReadOptions _options;
@@ -20,6 +21,7 @@ internal sealed class DicomParser
     private bool _explicitVr;
     private bool _bigEndian;
     private int _elementCount;
+    private bool _signedPixels;
 
     /// <param name="deferPath">The file the stream reads, when values may stay in it.</param>
     /// <param name="deferOffset">The file offset of the reader's position 0.</param>
@@ -140,6 +142,12 @@ internal sealed class DicomParser
             else
             {
                 vr = DicomDictionary.ImplicitVR(tag);
+
+                // "US or SS" elements (pixel values, LUT descriptors) follow Pixel Representation, read before them (DCMTK does the same).
+                if (vr == DicomVR.US && _signedPixels && DicomDictionary.Find(tag) is { ValueRepresentations: [_, var other, ..] } && other == DicomVR.SS)
+                {
+                    vr = DicomVR.SS;
+                }
                 valueLength = ReadUInt32(tag, offset);
             }
 
@@ -160,7 +168,13 @@ internal sealed class DicomParser
                 throw new DicomFormatException($"Undefined length is not allowed for VR {vr}", tag, offset);
             }
 
-            dataset.Add(new DicomPrimitive(tag, vr, ReadValue(tag, vr, valueLength, offset)));
+            var value = ReadValue(tag, vr, valueLength, offset);
+            if (tag.Value == PixelRepresentationTag && vr == DicomVR.US && value.Length >= 2)
+            {
+                _signedPixels = (value.Memory.Span[0] | value.Memory.Span[1] << 8) == 1;
+            }
+
+            dataset.Add(new DicomPrimitive(tag, vr, value));
         }
     }
 
@@ -315,6 +329,13 @@ internal sealed class DicomParser
         catch (EndOfStreamException ex)
         {
             throw new DicomFormatException($"The stream ended inside a value of {length} bytes", tag, offset, ex);
+        }
+
+        if ((length & 1) == 1)
+        {
+            // Allowed odd lengths are padded to even as DCMTK does, so what is written back is valid (PS3.5 7.1.1).
+            Array.Resize(ref bytes, bytes.Length + 1);
+            bytes[^1] = vr.Padding;
         }
 
         if (swapUnit > 1)

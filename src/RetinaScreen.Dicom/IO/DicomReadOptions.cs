@@ -23,6 +23,9 @@ public sealed record DicomReadOptions
     /// <summary>Largest single value accepted into memory.</summary>
     public long MaxValueLength { get; init; } = Array.MaxLength;
 
+    /// <summary>Most bytes a deflated data set may inflate to (a deflate bomb claims gigabytes in kilobytes).</summary>
+    public long MaxInflatedLength { get; init; } = 1L << 30;
+
     /// <summary>PS3.5 7.1.1 requires even value lengths; some old writers break that rule.</summary>
     public bool AllowOddLengths { get; init; }
 

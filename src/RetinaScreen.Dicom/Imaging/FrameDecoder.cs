@@ -220,10 +220,11 @@ public static class FrameDecoder
             using var image = Image.Load<Rgb24>(JpegOnly, bytes);
             var pixels = new byte[info.Columns * info.Rows * 3];
             image.CopyPixelDataTo(pixels);
-            if (photometric == "RGB" && JpegMarkers.LacksColorTransformSignal(bytes))
+            if (photometric == "RGB" && image.Metadata.GetJpegMetadata().ColorType is not JpegColorType.Rgb && JpegMarkers.LacksColorTransformSignal(bytes))
             {
                 // DICOM RGB in JPEG means the components were not colour-transformed, but a JPEG without
                 // JFIF or Adobe markers is decoded as YCbCr; undo that conversion to get the stored RGB back.
+                // (Where ImageSharp itself decided the stream is RGB, e.g. from its component identifiers, nothing is undone.)
                 YcbcrConversion.RgbToYcbcrInPlace(pixels);
             }
 
@@ -236,6 +237,12 @@ public static class FrameDecoder
         catch (Exception ex) when (ex is ImageFormatException or UnknownImageFormatException or NotSupportedException or InvalidImageContentException)
         {
             throw new DicomImagingException($"Cannot decode {Describe(syntax)} frame: {ex.Message}", ex);
+        }
+        catch (NullReferenceException ex)
+        {
+            // ImageSharp 2.1's JPEG decoder dereferences missing tables on some corrupt streams (fuzz findings in
+            // tests/RetinaScreen.Dicom.Tests/FuzzRegressions); for the caller that is a corrupt frame like any other.
+            throw new DicomImagingException($"Cannot decode {Describe(syntax)} frame: the JPEG stream is corrupt", ex);
         }
     }
 }

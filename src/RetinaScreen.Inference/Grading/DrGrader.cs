@@ -5,26 +5,26 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
 using RetinaScreen.Dicom.Imaging;
+using RetinaScreen.Inference.Engine;
 using RetinaScreen.Inference.Models;
 
 namespace RetinaScreen.Inference.Grading;
 
 /// <summary>
-/// Grades diabetic retinopathy with the shipped ONNX model. One instance (one <see cref="InferenceSession"/>) per
-/// model per process: <see cref="InferenceSession.Run(RunOptions, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue}, IReadOnlyCollection{string})"/>
-/// is thread-safe, and input buffers are pooled so concurrent calls do not allocate 768 KB each.
+/// Grades diabetic retinopathy with an ONNX model that meets the DR contract (see its card). One instance (one
+/// <see cref="InferenceSession"/>) per model per process: Run is thread-safe. Input and output tensors live in pinned
+/// buffers that are reused, with their <see cref="OrtValue"/>s, from run to run, so a batch allocates nothing big.
 /// </summary>
 public sealed partial class DrGrader : IDisposable
 {
-    private const int OutputGrade = 0;
-    private const int OutputReferableDr = 1;
-    private const int OutputReferableDme = 2;
-    private static readonly string[] OutputNames = ["grade_probs", "referable_dr", "referable_dme"];
+    public const string CamOutputName = "referable_dr_cam";
+    private static readonly string[] BaseOutputNames = ["grade_probs", "referable_dr", "referable_dme"];
 
     private readonly InferenceSession _session;
     private readonly ILogger _logger;
-    private readonly ConcurrentBag<float[]> _buffers = [];
+    private readonly ConcurrentBag<RunBuffers> _buffers = [];
     private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
     private readonly float[] _mean;
     private readonly float[] _std;
     private readonly int _inputSize;
@@ -35,10 +35,15 @@ public sealed partial class DrGrader : IDisposable
     }
 
     public DrGrader(FundusGradingOptions options, ILogger<DrGrader>? logger = null)
+        : this(options?.ResolveModelCardPath() ?? throw new ArgumentNullException(nameof(options)), options, logger)
+    {
+    }
+
+    /// <summary>Loads the model of <paramref name="cardPath"/> (a shadow candidate, a model under validation).</summary>
+    public DrGrader(string cardPath, FundusGradingOptions options, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
-        var cardPath = options.ResolveModelCardPath();
+        _logger = logger ?? NullLogger.Instance;
         try
         {
             Model = VerifiedModel.Load(cardPath);
@@ -59,14 +64,25 @@ public sealed partial class DrGrader : IDisposable
         _mean = [.. input.Mean];
         _std = [.. input.Std];
         _inputNames = [input.Name];
-        using var sessionOptions = new Microsoft.ML.OnnxRuntime.SessionOptions
+        MaxBatch = Math.Max(1, options.MaxBatch);
+        var (sessionOptions, provider) = ExecutionProviders.CreateSessionOptions(options.ExecutionProvider, options.IntraOpThreads, _logger, Model.Card.Name);
+        using (sessionOptions)
         {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = Math.Max(0, options.IntraOpThreads),
-        };
-        _session = new InferenceSession(Model.Bytes, sessionOptions);
-        LogModelLoaded(_logger, Model.Card.Name, Model.Card.Version, Model.Sha256);
+            _session = new InferenceSession(Model.Bytes, sessionOptions);
+        }
+
+        ExecutionProvider = provider;
+        if (_session.OutputMetadata.TryGetValue(CamOutputName, out var cam))
+        {
+            CamSize = cam.Dimensions[^1];
+            _outputNames = [.. BaseOutputNames, CamOutputName];
+        }
+        else
+        {
+            _outputNames = BaseOutputNames;
+        }
+
+        LogModelLoaded(_logger, Model.Card.Name, Model.Card.Version, Model.Sha256, provider);
     }
 
     /// <summary>The verified model, for audit records: card (name, version, thresholds) and SHA-256.</summary>
@@ -74,102 +90,211 @@ public sealed partial class DrGrader : IDisposable
 
     public ModelCard Card => Model.Card;
 
+    /// <summary>"Cuda" or "Cpu": the execution provider the session actually uses.</summary>
+    public string ExecutionProvider { get; }
+
+    /// <summary>Side of the class activation map, 0 when the model has no CAM output.</summary>
+    public int CamSize { get; }
+
+    /// <summary>The largest batch one run takes; bigger requests are split.</summary>
+    public int MaxBatch { get; }
+
+    public int InputSize => _inputSize;
+
     public DrGrading Grade(RgbFrame frame) => GradeBatch([frame])[0];
 
-    /// <summary>Grades several photographs in one model run (one batch); results are in input order.</summary>
+    /// <summary>Grades several photographs in as few model runs as <see cref="MaxBatch"/> allows; results are in input order.</summary>
     public IReadOnlyList<DrGrading> GradeBatch(IReadOnlyList<RgbFrame> frames)
     {
         ArgumentNullException.ThrowIfNull(frames);
-        if (frames.Count == 0)
+        var results = new DrGrading[frames.Count];
+        for (var start = 0; start < frames.Count; start += MaxBatch)
         {
-            return [];
+            var count = Math.Min(MaxBatch, frames.Count - start);
+            var offset = start;
+            GradeChunk(count, offset, results, (i, slot) =>
+                FundusPreprocessor.Normalise(FundusPreprocessor.Crop(frames[offset + i], _inputSize), _mean, _std, slot));
         }
 
+        return results;
+    }
+
+    /// <summary>Size of one image's input tensor (3·S·S floats).</summary>
+    public int SampleLength => 3 * _inputSize * _inputSize;
+
+    /// <summary>Crops and normalises one photograph into <paramref name="destination"/> (<see cref="SampleLength"/> floats):
+    /// the part of the work that callers do in parallel before their images join a batch.</summary>
+    public void Preprocess(RgbFrame frame, Span<float> destination) =>
+        FundusPreprocessor.Normalise(FundusPreprocessor.Crop(frame, _inputSize), _mean, _std, destination);
+
+    /// <summary>Grades images that <see cref="Preprocess"/> already prepared, in runs of at most <see cref="MaxBatch"/>.</summary>
+    public IReadOnlyList<DrGrading> GradePrepared(IReadOnlyList<ReadOnlyMemory<float>> samples)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        var results = new DrGrading[samples.Count];
+        for (var start = 0; start < samples.Count; start += MaxBatch)
+        {
+            var count = Math.Min(MaxBatch, samples.Count - start);
+            var offset = start;
+            GradeChunk(count, offset, results, (i, slot) => samples[offset + i].Span.CopyTo(slot));
+        }
+
+        return results;
+    }
+
+    /// <summary>Normalises already-cropped <paramref name="crops"/> into a tensor the model takes (benchmarks, tests).</summary>
+    public float[] Prepare(IReadOnlyList<RgbFrame> crops)
+    {
+        ArgumentNullException.ThrowIfNull(crops);
+        var sample = 3 * _inputSize * _inputSize;
+        var tensor = new float[sample * crops.Count];
+        for (var i = 0; i < crops.Count; i++)
+        {
+            FundusPreprocessor.Normalise(crops[i], _mean, _std, tensor.AsSpan(i * sample, sample));
+        }
+
+        return tensor;
+    }
+
+    private void GradeChunk(int count, int start, DrGrading[] results, Action<int, Span<float>> fill)
+    {
         var started = Stopwatch.GetTimestamp();
         var sample = 3 * _inputSize * _inputSize;
-        var buffer = Rent(sample * frames.Count);
+        var buffers = Rent();
         try
         {
-            for (var i = 0; i < frames.Count; i++)
+            for (var i = 0; i < count; i++)
             {
-                var crop = FundusPreprocessor.Crop(frames[i], _inputSize);
-                FundusPreprocessor.Normalise(crop, _mean, _std, buffer.AsSpan(i * sample, sample));
+                fill(i, buffers.Input.AsSpan(i * sample, sample));
             }
 
             var preprocess = Stopwatch.GetElapsedTime(started);
             var inferenceStarted = Stopwatch.GetTimestamp();
-            using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, sample * frames.Count),
-                [frames.Count, 3, _inputSize, _inputSize]);
-            using var runOptions = new RunOptions();
-            using var outputs = _session.Run(runOptions, _inputNames, [inputValue], OutputNames);
-            var inference = Stopwatch.GetElapsedTime(inferenceStarted);
+            var (input, outputs) = buffers.ValuesFor(count);
+            using (var runOptions = new RunOptions())
+            {
+                _session.Run(runOptions, _inputNames, [input], _outputNames, outputs);
+            }
 
-            var grades = outputs[OutputGrade].GetTensorDataAsSpan<float>();
-            var dr = outputs[OutputReferableDr].GetTensorDataAsSpan<float>();
-            var dme = outputs[OutputReferableDme].GetTensorDataAsSpan<float>();
+            var inference = Stopwatch.GetElapsedTime(inferenceStarted);
             var drThreshold = Card.OperatingPoints.ReferableDr.Threshold;
             var dmeThreshold = Card.OperatingPoints.ReferableDme.Threshold;
-            var results = new DrGrading[frames.Count];
-            for (var i = 0; i < frames.Count; i++)
+            var camArea = CamSize * CamSize;
+            for (var i = 0; i < count; i++)
             {
                 var probabilities = new double[5];
                 var best = 0;
                 for (var g = 0; g < 5; g++)
                 {
-                    probabilities[g] = grades[i * 5 + g];
+                    probabilities[g] = buffers.Grade[i * 5 + g];
                     if (probabilities[g] > probabilities[best])
                     {
                         best = g;
                     }
                 }
 
+                double dr = buffers.Dr[i];
+                double dme = buffers.Dme[i];
+                var cam = camArea > 0 ? buffers.Cam.AsSpan(i * camArea, camArea).ToArray() : null;
                 // Per-image timings share the batch's cost evenly.
-                results[i] = new DrGrading(best, probabilities, dr[i], dme[i], dr[i] >= drThreshold, dme[i] >= dmeThreshold,
-                    drThreshold, dmeThreshold, preprocess / frames.Count, inference / frames.Count);
+                results[start + i] = new DrGrading(best, probabilities, dr, dme, dr >= drThreshold, dme >= dmeThreshold,
+                    drThreshold, dmeThreshold, preprocess / count, inference / count, cam, CamSize);
                 if (_logger.IsEnabled(LogLevel.Debug))
                 {
-                    LogGraded(_logger, best, results[i].ReferableDr, results[i].ReferableDme, preprocess.TotalMilliseconds, inference.TotalMilliseconds);
+                    LogGraded(_logger, best, results[start + i].ReferableDr, results[start + i].ReferableDme, preprocess.TotalMilliseconds, inference.TotalMilliseconds, count);
                 }
             }
-
-            return results;
         }
         finally
         {
-            Return(buffer);
+            Return(buffers);
         }
     }
 
-    public void Dispose() => _session.Dispose();
-
-    private float[] Rent(int length)
+    public void Dispose()
     {
-        // Single-image buffers are pooled; larger batch buffers are allocated once and pooled if they are the usual size.
-        while (_buffers.TryTake(out var buffer))
+        while (_buffers.TryTake(out var buffers))
         {
-            if (buffer.Length >= length)
-            {
-                return buffer;
-            }
+            buffers.Dispose();
         }
 
-        return new float[length];
+        _session.Dispose();
     }
 
-    private void Return(float[] buffer)
+    private RunBuffers Rent() => _buffers.TryTake(out var buffers) ? buffers : new RunBuffers(MaxBatch, 3 * _inputSize * _inputSize, _inputSize, CamSize);
+
+    private void Return(RunBuffers buffers)
     {
         if (_buffers.Count < Environment.ProcessorCount * 2)
         {
-            _buffers.Add(buffer);
+            _buffers.Add(buffers);
+        }
+        else
+        {
+            buffers.Dispose();
         }
     }
 
-    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Loaded model {ModelName} {ModelVersion} (SHA-256 {Sha256})")]
-    private static partial void LogModelLoaded(ILogger logger, string modelName, string modelVersion, string sha256);
+    /// <summary>
+    /// Pinned input and output arrays for up to <c>capacity</c> images, and the <see cref="OrtValue"/> views over them
+    /// per batch size, made once and reused: ONNX Runtime writes the outputs straight into these arrays.
+    /// </summary>
+    private sealed class RunBuffers(int capacity, int sample, int inputSize, int camSize) : IDisposable
+    {
+        public float[] Input { get; } = GC.AllocateArray<float>(capacity * sample, pinned: true);
+        public float[] Grade { get; } = GC.AllocateArray<float>(capacity * 5, pinned: true);
+        public float[] Dr { get; } = GC.AllocateArray<float>(capacity, pinned: true);
+        public float[] Dme { get; } = GC.AllocateArray<float>(capacity, pinned: true);
+        public float[] Cam { get; } = GC.AllocateArray<float>(Math.Max(1, capacity * camSize * camSize), pinned: true);
+
+        private readonly Dictionary<int, (OrtValue Input, OrtValue[] Outputs)> _views = [];
+
+        public (OrtValue Input, OrtValue[] Outputs) ValuesFor(int n)
+        {
+            if (_views.TryGetValue(n, out var views))
+            {
+                return views;
+            }
+
+            var info = OrtMemoryInfo.DefaultInstance;
+            var input = OrtValue.CreateTensorValueFromMemory(info, Input.AsMemory(0, n * sample), [n, 3, inputSize, inputSize]);
+            List<OrtValue> outputs =
+            [
+                OrtValue.CreateTensorValueFromMemory(info, Grade.AsMemory(0, n * 5), [n, 5]),
+                OrtValue.CreateTensorValueFromMemory(info, Dr.AsMemory(0, n), [n, 1]),
+                OrtValue.CreateTensorValueFromMemory(info, Dme.AsMemory(0, n), [n, 1]),
+            ];
+            if (camSize > 0)
+            {
+                outputs.Add(OrtValue.CreateTensorValueFromMemory(info, Cam.AsMemory(0, n * camSize * camSize), [n, 1, camSize, camSize]));
+            }
+
+            views = (input, [.. outputs]);
+            _views[n] = views;
+            return views;
+        }
+
+        public void Dispose()
+        {
+            foreach (var (input, outputs) in _views.Values)
+            {
+                input.Dispose();
+                foreach (var output in outputs)
+                {
+                    output.Dispose();
+                }
+            }
+
+            _views.Clear();
+        }
+    }
+
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Loaded model {ModelName} {ModelVersion} (SHA-256 {Sha256}) on {Provider}")]
+    private static partial void LogModelLoaded(ILogger logger, string modelName, string modelVersion, string sha256, string provider);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Critical, Message = "Refused model file {ModelPath}: SHA-256 {ActualSha256} differs from the card's {ExpectedSha256}")]
     private static partial void LogModelRejected(ILogger logger, string modelPath, string expectedSha256, string actualSha256);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "Graded: ICDR {Grade}, referable DR {ReferableDr}, referable DME {ReferableDme} (preprocess {PreprocessMs:F1} ms, inference {InferenceMs:F1} ms)")]
-    private static partial void LogGraded(ILogger logger, int grade, bool referableDr, bool referableDme, double preprocessMs, double inferenceMs);
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "Graded: ICDR {Grade}, referable DR {ReferableDr}, referable DME {ReferableDme} (preprocess {PreprocessMs:F1} ms, inference {InferenceMs:F1} ms, batch {BatchSize})")]
+    private static partial void LogGraded(ILogger logger, int grade, bool referableDr, bool referableDme, double preprocessMs, double inferenceMs, int batchSize);
 }

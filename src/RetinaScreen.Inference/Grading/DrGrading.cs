@@ -7,6 +7,7 @@ namespace RetinaScreen.Inference.Grading;
 /// <param name="ReferableDmeScore">Probability of referable diabetic macular edema.</param>
 /// <param name="ReferableDr">Score at or above <paramref name="DrThreshold"/>, the card's operating point.</param>
 /// <param name="ReferableDme">Score at or above <paramref name="DmeThreshold"/>.</param>
+/// <param name="Cam">The referable-DR class activation map over the model's input crop (row-major, <paramref name="CamSize"/>²), null when the model has none.</param>
 public sealed record DrGrading(
     int Grade,
     double[] GradeProbabilities,
@@ -17,4 +18,6 @@ public sealed record DrGrading(
     double DrThreshold,
     double DmeThreshold,
     TimeSpan Preprocess,
-    TimeSpan Inference);
+    TimeSpan Inference,
+    float[]? Cam = null,
+    int CamSize = 0);

@@ -7,7 +7,9 @@ namespace RetinaScreen.Inference.Quality;
 
 /// <summary>
 /// A fast image-quality check run before grading: exposure, field coverage and centring, shadowing and sharpness,
-/// measured on a downsampled copy (about 384 pixels across) so it answers in milliseconds at the camera.
+/// measured on a downsampled copy (about 384 pixels across) so it answers in milliseconds at the camera. With a
+/// learned <see cref="GradabilityClassifier"/> the classifier decides and the rules explain: a refusal names the rule
+/// that fails, or else the feature nearest its limit.
 /// </summary>
 public sealed partial class GradabilityAssessor
 {
@@ -23,18 +25,29 @@ public sealed partial class GradabilityAssessor
     }
 
     public GradabilityAssessor(GradabilityThresholds thresholds, ILogger<GradabilityAssessor>? logger = null)
+        : this(thresholds, null, logger)
+    {
+    }
+
+    public GradabilityAssessor(GradabilityThresholds thresholds, GradabilityClassifier? classifier, ILogger<GradabilityAssessor>? logger = null)
     {
         Thresholds = thresholds ?? throw new ArgumentNullException(nameof(thresholds));
+        Classifier = classifier;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
     public GradabilityThresholds Thresholds { get; }
 
+    /// <summary>The learned classifier that decides, when one is configured; null: the rules decide.</summary>
+    public GradabilityClassifier? Classifier { get; }
+
     public Gradability Assess(RgbFrame frame)
     {
         var started = Stopwatch.GetTimestamp();
         var features = Measure(frame);
-        var reason = Decide(features);
+        var reason = Classifier is null
+            ? Decide(features)
+            : Classifier.IsUngradable(features) ? Decide(features) ?? WorstFeature(features) : null;
         if (_logger.IsEnabled(LogLevel.Debug))
         {
             var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -70,6 +83,27 @@ public sealed partial class GradabilityAssessor
         }
 
         return f.Sharpness < t.MinSharpness ? Gradability.Blurred : null;
+    }
+
+    /// <summary>
+    /// The rule whose feature is closest to (or furthest past) its limit, relative to the limit: the reason given when
+    /// the classifier refuses a photograph that no single rule would.
+    /// </summary>
+    public string WorstFeature(QualityFeatures f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var t = Thresholds;
+        (string Reason, double Margin)[] margins =
+        [
+            (Gradability.TooDark, (f.MeanLuma - t.MinMeanLuma) / t.MinMeanLuma),
+            (Gradability.Overexposed, Math.Min((t.MaxMeanLuma - f.MeanLuma) / t.MaxMeanLuma, (t.MaxSaturatedFraction - f.SaturatedFraction) / t.MaxSaturatedFraction)),
+            (Gradability.FieldNotCentred, (t.MaxCentreOffset - f.CentreOffset) / t.MaxCentreOffset),
+            (Gradability.InsufficientField, Math.Min(
+                Math.Min((f.FieldFraction - t.MinFieldFraction) / t.MinFieldFraction, (f.FieldFill - t.MinFieldFill) / t.MinFieldFill),
+                Math.Min((f.FieldAspect - t.MinFieldAspect) / t.MinFieldAspect, (t.MaxShadowFraction - f.ShadowFraction) / t.MaxShadowFraction))),
+            (Gradability.Blurred, (f.Sharpness - t.MinSharpness) / t.MinSharpness),
+        ];
+        return margins.MinBy(m => m.Margin).Reason;
     }
 
     public static QualityFeatures Measure(RgbFrame frame)

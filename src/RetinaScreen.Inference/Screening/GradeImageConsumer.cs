@@ -40,10 +40,12 @@ public sealed partial class GradeImageConsumer(
             return;
         }
 
-        var outcome = await GradeStoredObjectAsync(instance.StorageKey, instance.Sha256, cancellationToken);
+        var grading = await GradeStoredObjectAsync(instance.StorageKey, instance.Sha256, cancellationToken);
+        var outcome = grading.Outcome;
         var now = clock.GetUtcNow();
         var prediction = new Prediction
         {
+            HeatmapKey = await StoreHeatmapAsync(outcome.HeatmapPng, cancellationToken),
             InstanceId = instance.Id,
             ModelVersionId = model.Id,
             Gradable = outcome.Gradable,
@@ -85,6 +87,11 @@ public sealed partial class GradeImageConsumer(
             }),
         });
 
+        if (grading.Shadow is { } shadowOutcome && grader.ShadowModel is { } shadowIdentity)
+        {
+            await AddShadowPredictionAsync(instance.Id, instance.Sha256, shadowIdentity, shadowOutcome, now, cancellationToken);
+        }
+
         var screening = instance.Series!.Study!.Screening!;
         await ScreeningAggregation.ApplyAsync(db, screening, model.Id, prediction, now, cancellationToken);
 
@@ -107,7 +114,59 @@ public sealed partial class GradeImageConsumer(
         LogGraded(logger, model.Name, model.Version, prediction.Gradable, prediction.InferenceMilliseconds);
     }
 
-    private async Task<GradingOutcome> GradeStoredObjectAsync(string storageKey, string expectedSha256, CancellationToken cancellationToken)
+    /// <summary>Stores the heatmap overlay beside the image (content-addressed, so a regraded image shares it).</summary>
+    private async Task<string?> StoreHeatmapAsync(byte[]? png, CancellationToken cancellationToken)
+    {
+        if (png is null)
+        {
+            return null;
+        }
+
+        var staging = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllBytesAsync(staging, png, cancellationToken);
+            return (await objectStore.PutFileAsync(staging, cancellationToken)).Key;
+        }
+        finally
+        {
+            File.Delete(staging);
+        }
+    }
+
+    /// <summary>The candidate model's answer, stored for comparison only: flagged shadow, left out of the screening.</summary>
+    private async Task AddShadowPredictionAsync(Guid instanceId, string imageSha256, Models.ModelIdentity identity, GradingOutcome outcome, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var model = await EnsureModelVersionAsync(identity, cancellationToken);
+        if (await db.Predictions.AnyAsync(p => p.InstanceId == instanceId && p.ModelVersionId == model.Id, cancellationToken))
+        {
+            return;
+        }
+
+        db.Predictions.Add(new Prediction
+        {
+            InstanceId = instanceId,
+            ModelVersionId = model.Id,
+            Shadow = true,
+            Gradable = outcome.Gradable,
+            UngradableReason = outcome.UngradableReason,
+            Grade = outcome.Gradable ? outcome.Grade : null,
+            GradeProbabilities = outcome.GradeProbabilities,
+            ReferableDrScore = outcome.ReferableDrScore,
+            ReferableDmeScore = outcome.ReferableDmeScore,
+            ReferableDrThreshold = outcome.ReferableDrThreshold,
+            ReferableDmeThreshold = outcome.ReferableDmeThreshold,
+            ReferableDr = outcome.Gradable && outcome.ReferableDr,
+            ReferableDme = outcome.Gradable && outcome.ReferableDme,
+            ImageSha256 = imageSha256,
+            HeatmapKey = await StoreHeatmapAsync(outcome.HeatmapPng, cancellationToken),
+            PreprocessMilliseconds = outcome.Preprocess.TotalMilliseconds,
+            InferenceMilliseconds = outcome.Inference.TotalMilliseconds,
+            CreatedAt = now,
+        });
+    }
+
+    private async Task<PhotographGrading> GradeStoredObjectAsync(string storageKey, string expectedSha256, CancellationToken cancellationToken)
     {
         // Verify the bytes before trusting them: what the model sees must be what ingest recorded.
         var staging = Path.GetTempFileName();
@@ -125,7 +184,7 @@ public sealed partial class GradeImageConsumer(
                 throw new InvalidDataException("The stored object no longer matches its recorded SHA-256; refusing to grade it.");
             }
 
-            return grader.Grade(staging);
+            return await grader.GradeAsync(staging, cancellationToken);
         }
         finally
         {
@@ -133,9 +192,10 @@ public sealed partial class GradeImageConsumer(
         }
     }
 
-    private async Task<ModelVersion> EnsureModelVersionAsync(CancellationToken cancellationToken)
+    private Task<ModelVersion> EnsureModelVersionAsync(CancellationToken cancellationToken) => EnsureModelVersionAsync(grader.Model, cancellationToken);
+
+    private async Task<ModelVersion> EnsureModelVersionAsync(Models.ModelIdentity identity, CancellationToken cancellationToken)
     {
-        var identity = grader.Model;
         var existing = await db.ModelVersions.FirstOrDefaultAsync(
             m => m.Name == identity.Name && m.Version == identity.Version, cancellationToken);
         if (existing is not null)

@@ -14,7 +14,7 @@ internal static class ScreeningAggregation
         RetinaScreenDbContext db, ScreeningCase screening, Guid modelVersionId, Prediction added, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var earlier = await db.Predictions
-            .Where(p => p.ModelVersionId == modelVersionId && p.Instance!.Series!.StudyId == screening.StudyId)
+            .Where(p => p.ModelVersionId == modelVersionId && !p.Shadow && p.Instance!.Series!.StudyId == screening.StudyId)
             .Select(p => new { p.Gradable, p.Grade, p.ReferableDr, p.ReferableDme })
             .ToListAsync(cancellationToken);
         var all = earlier.Append(new { added.Gradable, added.Grade, added.ReferableDr, added.ReferableDme }).ToList();

@@ -1,10 +1,11 @@
 using RetinaScreen.Dicom.Network;
+using RetinaScreen.Ingest.Devices;
 using RetinaScreen.Ingest.Storage;
 
 namespace RetinaScreen.Ingest.Associations;
 
 /// <summary>Turns a received C-STORE into an ingest request and the ingest outcome into the precise DIMSE status.</summary>
-public sealed class CStoreHandler(InstanceIngestor ingestor) : IDicomStoreHandler
+public sealed class CStoreHandler(InstanceIngestor ingestor, DeviceDirectory devices) : IDicomStoreHandler
 {
     public async Task<DicomStoreResult> StoreAsync(DicomStoreRequest request, CancellationToken cancellationToken)
     {
@@ -14,7 +15,9 @@ public sealed class CStoreHandler(InstanceIngestor ingestor) : IDicomStoreHandle
                 Source: $"dicom:{request.CallingAeTitle}",
                 request.RemoteEndPoint,
                 DeclaredSopClassUid: request.SopClassUid,
-                DeclaredSopInstanceUid: request.SopInstanceUid),
+                DeclaredSopInstanceUid: request.SopInstanceUid,
+                Device: devices.Match(request.CallingAeTitle, request.RemoteEndPoint.Address)?.Name,
+                Destination: $"dicom:{request.CalledAeTitle}"),
             cancellationToken);
 
         return ToDimseStatus(outcome);

@@ -9,6 +9,7 @@ namespace RetinaScreen.Ingest.Associations;
 public sealed partial class DicomListenerService(
     IOptions<DicomServerOptions> options,
     CStoreHandler storeHandler,
+    DeviceAssociationPolicy policy,
     ILogger<DicomServer> serverLogger,
     ILogger<DicomListenerService> logger) : IHostedService, IAsyncDisposable
 {
@@ -18,7 +19,7 @@ public sealed partial class DicomListenerService(
     {
         var settings = options.Value;
         RemoveLeftoverArrivals(settings.TempDirectory);
-        _server = new DicomServer(settings, storeHandler, logger: serverLogger);
+        _server = new DicomServer(settings, storeHandler, policy, serverLogger);
         await _server.StartAsync(cancellationToken);
         LogListening(logger, settings.AeTitle, _server.BoundPort);
     }

@@ -2,12 +2,29 @@ using RetinaScreen.Dicom;
 
 namespace RetinaScreen.Ingest.Storage;
 
-/// <summary>The storage SOP classes RetinaScreen grades (compliance/dicom-conformance.md lists the same).</summary>
+/// <summary>
+/// The storage SOP classes RetinaScreen accepts (compliance/dicom-conformance-statement.md lists the same).
+/// Only <see cref="Graded"/> instances are published for grading; the others are stored and recorded with their
+/// study so that a reviewer sees them, but no model looks at them.
+/// </summary>
 public static class AcceptedSopClasses
 {
-    public static readonly IReadOnlySet<string> Fundus = new HashSet<string>(StringComparer.Ordinal)
+    /// <summary>Colour fundus photographs the inference workers grade.</summary>
+    public static readonly IReadOnlySet<string> Graded = new HashSet<string>(StringComparer.Ordinal)
     {
         DicomUids.OphthalmicPhotography8Bit,
         DicomUids.VlPhotographicImage,
     };
+
+    /// <summary>Everything stored: the graded classes and those kept for the record.</summary>
+    public static readonly IReadOnlySet<string> Stored = new HashSet<string>(Graded, StringComparer.Ordinal)
+    {
+        DicomUids.OphthalmicPhotography16Bit,
+        DicomUids.VlWholeSlideMicroscopyImage,
+        DicomUids.SecondaryCapture,
+        DicomUids.EncapsulatedPdf,
+    };
+
+    /// <summary>Classes whose instances carry a document rather than pixel data.</summary>
+    public static bool IsDocument(string sopClassUid) => sopClassUid == DicomUids.EncapsulatedPdf;
 }

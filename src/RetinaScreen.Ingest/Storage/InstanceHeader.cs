@@ -38,6 +38,7 @@ internal sealed record InstanceHeader
     public int? Rows { get; init; }
     public int? Columns { get; init; }
     public bool HasPixelData { get; init; }
+    public bool HasEncapsulatedDocument { get; init; }
     private string? MetaSopClassUid { get; init; }
     private string? MetaSopInstanceUid { get; init; }
 
@@ -93,6 +94,7 @@ internal sealed record InstanceHeader
             Rows = dataset.GetInt32(DicomTag.Rows),
             Columns = dataset.GetInt32(DicomTag.Columns),
             HasPixelData = dataset.Contains(DicomTag.PixelData),
+            HasEncapsulatedDocument = dataset.Contains(DicomTag.EncapsulatedDocument),
             MetaSopClassUid = file.MetaInformation.GetString(DicomTag.MediaStorageSopClassUid),
             MetaSopInstanceUid = file.MetaInformation.GetString(DicomTag.MediaStorageSopInstanceUid),
         };
@@ -124,6 +126,11 @@ internal sealed record InstanceHeader
         if (StudyInstanceUid.Length == 0 || SeriesInstanceUid.Length == 0)
         {
             return "Study Instance UID (0020,000D) and Series Instance UID (0020,000E) are required.";
+        }
+
+        if (AcceptedSopClasses.IsDocument(SopClassUid))
+        {
+            return HasEncapsulatedDocument ? null : "An encapsulated document needs Encapsulated Document (0042,0011).";
         }
 
         if (!HasPixelData || Rows is null or <= 0 || Columns is null or <= 0)

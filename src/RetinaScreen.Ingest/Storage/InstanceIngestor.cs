@@ -1,13 +1,15 @@
+using System.Diagnostics;
 using System.Text.Json;
-using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using RetinaScreen.Contracts;
 using RetinaScreen.Data;
 using RetinaScreen.Data.Auditing;
 using RetinaScreen.Data.Imaging;
+using RetinaScreen.Data.Outbox;
 using RetinaScreen.Data.Screening;
 using RetinaScreen.Data.Storage;
+using RetinaScreen.Hosting;
 
 namespace RetinaScreen.Ingest.Storage;
 
@@ -18,12 +20,15 @@ namespace RetinaScreen.Ingest.Storage;
 public sealed partial class InstanceIngestor(
     IDbContextFactory<RetinaScreenDbContext> dbFactory,
     IObjectStore objectStore,
-    IBus publisher,
+    OutboxSignal outboxSignal,
     TimeProvider clock,
+    DiskWatermark diskWatermark,
     ILogger<InstanceIngestor> logger)
 {
     public async Task<IngestOutcome> IngestAsync(IngestRequest request, CancellationToken cancellationToken)
     {
+        // The root of the instance's trace: the outbox row carries it on to grading in another process.
+        using var activity = PipelineTelemetry.Source.StartActivity("ingest instance", ActivityKind.Server);
         try
         {
             return await IngestOwnedFileAsync(request, cancellationToken);
@@ -37,6 +42,12 @@ public sealed partial class InstanceIngestor(
 
     private async Task<IngestOutcome> IngestOwnedFileAsync(IngestRequest request, CancellationToken cancellationToken)
     {
+        if (!diskWatermark.HasRoom())
+        {
+            LogRejected(logger, request.Source, "disk-watermark", null);
+            return new IngestOutcome(IngestResult.OutOfResources, Reason: "Storage is below its free-space watermark.");
+        }
+
         var header = InstanceHeader.TryRead(request.Part10FilePath, out var unreadableReason);
         if (header is null)
         {
@@ -52,7 +63,7 @@ public sealed partial class InstanceIngestor(
             return new IngestOutcome(IngestResult.RejectedInvalid, header.SopInstanceUid, invalid);
         }
 
-        if (!AcceptedSopClasses.Fundus.Contains(header.SopClassUid))
+        if (!AcceptedSopClasses.Stored.Contains(header.SopClassUid))
         {
             LogRejected(logger, request.Source, "sop-class", header.SopClassUid);
             return new IngestOutcome(IngestResult.RejectedSopClass, header.SopInstanceUid, $"SOP class {header.SopClassUid} is not accepted.");
@@ -81,7 +92,17 @@ public sealed partial class InstanceIngestor(
         var receivedAt = clock.GetUtcNow();
         try
         {
-            var recorded = await RecordAsync(header, stored, request, receivedAt, cancellationToken);
+            // The message is written in the arrival's own transaction (outbox): recorded and published cannot drift.
+            var received = new ImageReceived
+            {
+                SopInstanceUid = header.SopInstanceUid,
+                SopClassUid = header.SopClassUid,
+                StudyInstanceUid = header.StudyInstanceUid,
+                StorageKey = stored.Key,
+                Sha256 = stored.Sha256,
+                ReceivedAt = receivedAt,
+            };
+            var recorded = await RecordAsync(header, stored, request, receivedAt, received, cancellationToken);
             if (!recorded)
             {
                 // Another association stored the same instance a moment earlier: same answer as a re-send.
@@ -99,22 +120,14 @@ public sealed partial class InstanceIngestor(
             return new IngestOutcome(IngestResult.OutOfResources, header.SopInstanceUid, "The database could not record the object.");
         }
 
-        await publisher.Publish(new ImageReceived
-        {
-            SopInstanceUid = header.SopInstanceUid,
-            SopClassUid = header.SopClassUid,
-            StudyInstanceUid = header.StudyInstanceUid,
-            StorageKey = stored.Key,
-            Sha256 = stored.Sha256,
-            ReceivedAt = receivedAt,
-        }, cancellationToken);
+        outboxSignal.Notify();
 
         LogStored(logger, request.Source, stored.SizeBytes);
         return new IngestOutcome(IngestResult.Stored, header.SopInstanceUid);
     }
 
     /// <returns>False when the instance turned out to be recorded already (a concurrent duplicate).</returns>
-    private async Task<bool> RecordAsync(InstanceHeader header, StoredObject stored, IngestRequest request, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    private async Task<bool> RecordAsync(InstanceHeader header, StoredObject stored, IngestRequest request, DateTimeOffset receivedAt, ImageReceived received, CancellationToken cancellationToken)
     {
         // Two attempts: a unique-index conflict on patient/study/series means a concurrent arrival of the same
         // visit created the row first; the second attempt finds it.
@@ -201,7 +214,11 @@ public sealed partial class InstanceIngestor(
                     // PS3.15 A.5.3.3 "DICOM Instances Transferred": who sent what from where (UIDs and hashes only).
                     Details = JsonSerializer.Serialize(new
                     {
+                        outcome = "stored",
                         sourceAddress = request.RemoteEndPoint?.Address.ToString(),
+                        sourceDevice = request.Device,
+                        destination = request.Destination,
+                        instanceCount = 1,
                         sopClassUid = header.SopClassUid,
                         studyInstanceUid = header.StudyInstanceUid,
                         transferSyntaxUid = header.TransferSyntaxUid,
@@ -209,6 +226,18 @@ public sealed partial class InstanceIngestor(
                         sizeBytes = stored.SizeBytes,
                     }),
                 });
+
+                // Only what a model can grade goes on to inference; the other accepted classes are kept for the record.
+                if (AcceptedSopClasses.Graded.Contains(header.SopClassUid))
+                {
+                    db.OutboxMessages.Add(new OutboxMessage
+                    {
+                        Type = typeof(ImageReceived).FullName!,
+                        Payload = JsonSerializer.Serialize(received, JsonSerializerOptions.Web),
+                        TraceParent = Activity.Current?.Id,
+                        CreatedAt = receivedAt,
+                    });
+                }
 
                 await db.SaveChangesAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);

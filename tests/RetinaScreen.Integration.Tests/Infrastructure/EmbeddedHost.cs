@@ -10,7 +10,7 @@ namespace RetinaScreen.Integration.Tests.Infrastructure;
 /// The real embedded host, started as its own process exactly as the README's run command would, on loopback
 /// ports chosen for the test, with a fresh data folder. Nothing in it is replaced or mocked.
 /// </summary>
-public sealed class EmbeddedHost : IAsyncLifetime
+public class EmbeddedHost : IAsyncLifetime
 {
     public const string AdminEmail = "admin@clinic.test";
     public const string AdminPassword = "Integration-Test-Passphrase-1!";
@@ -48,6 +48,10 @@ public sealed class EmbeddedHost : IAsyncLifetime
         start.Environment["RetinaScreen__Bootstrap__AdminPassword"] = AdminPassword;
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (name, value) in EnvironmentOverrides)
+        {
+            start.Environment[name] = value;
+        }
 
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) _log.Enqueue(e.Data); };
@@ -88,6 +92,9 @@ public sealed class EmbeddedHost : IAsyncLifetime
     }
 
     public bool IsRunning => _process is { HasExited: false };
+
+    /// <summary>Settings a derived fixture adds or replaces (environment variables of the host process).</summary>
+    protected virtual IReadOnlyDictionary<string, string> EnvironmentOverrides { get; } = new Dictionary<string, string>();
 
     public async Task<HttpClient> LoginAsync(string email = AdminEmail, string password = AdminPassword)
     {

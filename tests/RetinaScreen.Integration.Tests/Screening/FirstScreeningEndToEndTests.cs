@@ -142,6 +142,8 @@ public sealed class FirstScreeningEndToEndTests(EmbeddedHost host) : IClassFixtu
     public async Task REQ_ING_04_Unsupported_sop_class_is_refused_and_nothing_is_stored()
     {
         var secondaryCapture = await TestImages.Img2DcmSecondaryCaptureAsync(TestImages.FundusJpeg(_work, seed: 910_005), Path.Combine(_work, "sc.dcm"));
+        // Secondary Capture is stored since issue 4; CT Image Storage stays outside the conformance statement.
+        Assert.Equal(0, (await ExternalTool.RunAsync("dcmodify", ["-nb", "-m", "SOPClassUID=1.2.840.10008.5.1.4.1.1.2", secondaryCapture])).ExitCode);
         var instancesBefore = await Database.AllInstancesAsync();
         var objectsBefore = CountObjects();
 

@@ -1,0 +1,84 @@
+using RetinaScreen.Dicom.Imaging;
+using RetinaScreen.Inference.Grading;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace RetinaScreen.Inference.Heatmaps;
+
+/// <summary>
+/// Renders a class activation map as a PNG overlay on the field crop the model saw: what a grader opens beside the
+/// photograph to see where the model found evidence of referable DR.
+/// </summary>
+public static class HeatmapOverlay
+{
+    public const int DefaultSize = 512;
+
+    /// <summary>CAM values are logit contributions; dividing by at least this keeps a clean eye's faint evidence faint
+    /// instead of stretching noise to full colour.</summary>
+    private const float MinScale = 1f;
+
+    public static byte[] RenderPng(RgbFrame frame, float[] cam, int camSize, int size = DefaultSize)
+    {
+        var overlay = Render(frame, cam, camSize, size);
+        using var image = Image.LoadPixelData<Rgb24>(overlay.Pixels, overlay.Width, overlay.Height);
+        using var png = new MemoryStream();
+        image.SaveAsPng(png);
+        return png.ToArray();
+    }
+
+    public static RgbFrame Render(RgbFrame frame, float[] cam, int camSize, int size = DefaultSize)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        ArgumentNullException.ThrowIfNull(cam);
+        if (camSize <= 0 || cam.Length != camSize * camSize)
+        {
+            throw new ArgumentException($"A CAM of {camSize}×{camSize} needs {camSize * camSize} values, got {cam.Length}.", nameof(cam));
+        }
+
+        var crop = FundusPreprocessor.Crop(frame, size);
+        var max = MinScale;
+        foreach (var v in cam)
+        {
+            max = Math.Max(max, v);
+        }
+
+        var pixels = crop.Pixels;
+        var output = new byte[pixels.Length];
+        for (var y = 0; y < size; y++)
+        {
+            // Cell centres sit at (i + 0.5) · size / camSize: bilinear between them, clamped at the borders.
+            var cy = Math.Clamp((y + 0.5f) * camSize / size - 0.5f, 0, camSize - 1);
+            var y0 = (int)cy;
+            var y1 = Math.Min(camSize - 1, y0 + 1);
+            var fy = cy - y0;
+            for (var x = 0; x < size; x++)
+            {
+                var cx = Math.Clamp((x + 0.5f) * camSize / size - 0.5f, 0, camSize - 1);
+                var x0 = (int)cx;
+                var x1 = Math.Min(camSize - 1, x0 + 1);
+                var fx = cx - x0;
+                var value = (1 - fy) * ((1 - fx) * cam[y0 * camSize + x0] + fx * cam[y0 * camSize + x1])
+                          + fy * ((1 - fx) * cam[y1 * camSize + x0] + fx * cam[y1 * camSize + x1]);
+                var v = Math.Clamp(value / max, 0f, 1f);
+                var i = (y * size + x) * 3;
+                var (r, g, b) = Colour(v);
+                // Only positive evidence is coloured; the photograph shows through everywhere.
+                var alpha = 0.6f * v;
+                output[i] = (byte)(pixels[i] * (1 - alpha) + r * alpha);
+                output[i + 1] = (byte)(pixels[i + 1] * (1 - alpha) + g * alpha);
+                output[i + 2] = (byte)(pixels[i + 2] * (1 - alpha) + b * alpha);
+            }
+        }
+
+        return new RgbFrame(size, size, output);
+    }
+
+    /// <summary>A blue–cyan–yellow–red ramp: the usual reading of "cold" to "hot".</summary>
+    private static (float R, float G, float B) Colour(float v)
+    {
+        var r = Math.Clamp(1.5f - Math.Abs(4 * v - 3), 0, 1);
+        var g = Math.Clamp(1.5f - Math.Abs(4 * v - 2), 0, 1);
+        var b = Math.Clamp(1.5f - Math.Abs(4 * v - 1), 0, 1);
+        return (255 * r, 255 * g, 255 * b);
+    }
+}

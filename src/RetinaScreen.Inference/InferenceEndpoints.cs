@@ -1,0 +1,16 @@
+using Microsoft.AspNetCore.Routing;
+using RetinaScreen.Inference.Heatmaps;
+
+namespace RetinaScreen.Inference;
+
+/// <summary>The inference role's HTTP endpoints.</summary>
+public static class InferenceEndpoints
+{
+    /// <summary>Maps <c>GET /api/predictions/{id}/heatmap</c>. It needs the portal's authentication (a bearer token with
+    /// a Grader, Adjudicator or Admin role); a worker without it refuses every request rather than serving images openly.</summary>
+    public static IEndpointRouteBuilder MapInference(this IEndpointRouteBuilder app)
+    {
+        GetPredictionHeatmap.Map(app);
+        return app;
+    }
+}

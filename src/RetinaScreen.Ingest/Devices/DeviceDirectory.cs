@@ -1,0 +1,69 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using RetinaScreen.Data;
+using RetinaScreen.Data.Devices;
+
+namespace RetinaScreen.Ingest.Devices;
+
+/// <summary>
+/// Registered devices as the arrival paths need them. Association negotiation is synchronous and frequent, so
+/// DIMSE decisions read a snapshot refreshed at most every few seconds (and at once after a registration in this
+/// process); token checks query the database, which is indexed on the token hash.
+/// </summary>
+public sealed class DeviceDirectory(IDbContextFactory<RetinaScreenDbContext> dbFactory, TimeProvider clock)
+{
+    private static readonly TimeSpan SnapshotLifetime = TimeSpan.FromSeconds(5);
+    private readonly Lock _gate = new();
+    private Snapshot? _snapshot;
+
+    public sealed record Entry(long Id, string Name, string? AeTitle, string? AllowedAddress, bool Enabled);
+
+    private sealed record Snapshot(IReadOnlyDictionary<string, Entry[]> ByAeTitle, DateTimeOffset LoadedAt);
+
+    /// <summary>The enabled device holding this token, or null.</summary>
+    public async Task<Entry?> FindByTokenAsync(string token, CancellationToken cancellationToken)
+    {
+        var hash = DeviceTokens.Hash(token);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var device = await db.Devices.AsNoTracking().FirstOrDefaultAsync(d => d.ApiTokenSha256 == hash && d.Enabled, cancellationToken);
+        return device is null ? null : ToEntry(device);
+    }
+
+    /// <summary>Devices registered with this calling AE title (enabled or not).</summary>
+    public IReadOnlyList<Entry> FindByAeTitle(string aeTitle) =>
+        Current().ByAeTitle.TryGetValue(aeTitle, out var entries) ? entries : [];
+
+    /// <summary>The enabled device of this AE title whose allowed address admits the caller, or null.</summary>
+    public Entry? Match(string aeTitle, IPAddress address) =>
+        FindByAeTitle(aeTitle).FirstOrDefault(d => d.Enabled && (d.AllowedAddress is null || AddressRange.Contains(d.AllowedAddress, address)));
+
+    public void Invalidate()
+    {
+        lock (_gate)
+        {
+            _snapshot = null;
+        }
+    }
+
+    private Snapshot Current()
+    {
+        lock (_gate)
+        {
+            if (_snapshot is not null && clock.GetUtcNow() - _snapshot.LoadedAt < SnapshotLifetime)
+            {
+                return _snapshot;
+            }
+
+            // A small table read under the lock: concurrent negotiations wait for one load rather than each loading.
+            using var db = dbFactory.CreateDbContext();
+            var byAe = db.Devices.AsNoTracking().Where(d => d.AeTitle != null).AsEnumerable()
+                .Select(ToEntry)
+                .GroupBy(d => d.AeTitle!, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+            _snapshot = new Snapshot(byAe, clock.GetUtcNow());
+            return _snapshot;
+        }
+    }
+
+    private static Entry ToEntry(Device d) => new(d.Id, d.Name, d.AeTitle, d.AllowedAddress, d.Enabled);
+}

@@ -1,0 +1,35 @@
+using RetinaScreen.Dicom.Imaging;
+using RetinaScreen.Dicom.IO;
+using RetinaScreen.Dicom.Json;
+
+namespace RetinaScreen.Dicom.Fuzz;
+
+/// <summary>
+/// What a hostile file meets in production: the Part 10 reader, the JSON model of everything read, and frame 0 decoded.
+/// The documented failures (<see cref="DicomFormatException"/>, <see cref="DicomImagingException"/>) are the expected
+/// answers; any other exception, a hang or a runaway allocation is a finding.
+/// </summary>
+public static class FuzzTarget
+{
+    private static readonly DicomReadOptions Options = new() { MaxValueLength = 64 * 1024 * 1024 };
+
+    public static void Run(Stream input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        try
+        {
+            var file = DicomFile.Open(input, Options);
+            DicomJsonWriter.ToJson(file.Dataset);
+            if (file.Dataset.Contains(DicomTag.PixelData))
+            {
+                FrameDecoder.Decode(file, 0);
+            }
+        }
+        catch (DicomFormatException)
+        {
+        }
+        catch (DicomImagingException)
+        {
+        }
+    }
+}

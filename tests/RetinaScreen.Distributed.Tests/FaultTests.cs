@@ -1,0 +1,172 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using RabbitMQ.Client;
+using Xunit.Abstractions;
+using RetinaScreen.Distributed.Tests.Infrastructure;
+
+namespace RetinaScreen.Distributed.Tests;
+
+/// <summary>What every fault test does: send a few hundred images from parallel cameras while a fault happens.</summary>
+internal static class FaultRun
+{
+    public const int Images = 200;
+    public const int Senders = 4;
+    public static readonly TimeSpan Settle = TimeSpan.FromMinutes(3);
+
+    /// <summary>Sends while <paramref name="fault"/> runs at a random moment of the sending, then waits and checks.</summary>
+    public static async Task<IReadOnlySet<string>> SendDuringAsync(DistributedSystem system, ITestOutputHelper output, int seed, Func<Task> fault, int faults = 1)
+    {
+        output.WriteLine($"system ready in {system.StartupTime}");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var files = system.WriteImages(Images, seed);
+        output.WriteLine($"{clock.Elapsed}: {files.Count} images written");
+        var random = new Random(seed);
+        var sending = system.SendAsync(files, Senders);
+        for (var i = 0; i < faults; i++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(500, 3000)));
+            output.WriteLine($"{clock.Elapsed}: fault {i + 1} starts");
+            await fault();
+            output.WriteLine($"{clock.Elapsed}: fault {i + 1} over");
+        }
+
+        var answered = await sending;
+        output.WriteLine($"{clock.Elapsed}: sending over, {answered.Count} answered with success");
+        await system.WaitForPipelineToSettleAsync(Settle);
+        output.WriteLine($"{clock.Elapsed}: pipeline settled");
+        await system.AssertNothingLostOrDoubledAsync(answered);
+        return answered;
+    }
+}
+
+public sealed class InferenceWorkerKillTests(DistributedSystem system, ITestOutputHelper output) : IClassFixture<DistributedSystem>
+{
+    [Fact]
+    public async Task REQ_PIPE_03_Two_workers_share_the_load_and_killing_one_twice_loses_or_doubles_nothing()
+    {
+        var random = new Random(7);
+        var answered = await FaultRun.SendDuringAsync(system, output, seed: 31, async () =>
+        {
+            await system.RestartAsync(system.Workers[random.Next(system.Workers.Count)]);
+        }, faults: 2);
+
+        Assert.True(answered.Count >= FaultRun.Images * 9 / 10, $"only {answered.Count} of {FaultRun.Images} were answered with success");
+        var perWorker = system.GradedPerWorker();
+        var total = perWorker.Sum();
+        Assert.All(perWorker, graded => Assert.True(graded >= total / 5, $"unfair share: {string.Join(", ", perWorker)}"));
+    }
+}
+
+public sealed class IngestKillTests(DistributedSystem system, ITestOutputHelper output) : IClassFixture<DistributedSystem>
+{
+    [Fact]
+    public async Task REQ_PIPE_04_Killing_the_ingest_process_mid_send_leaves_nothing_half_recorded()
+    {
+        var answered = await FaultRun.SendDuringAsync(system, output, seed: 41, () => system.RestartAsync(system.Ingest));
+        Assert.NotEmpty(answered);
+    }
+}
+
+public sealed class BrokerRestartTests(DistributedSystem system, ITestOutputHelper output) : IClassFixture<DistributedSystem>
+{
+    [Fact]
+    public async Task REQ_PIPE_05_A_RabbitMQ_restart_mid_run_loses_or_doubles_nothing()
+    {
+        var answered = await FaultRun.SendDuringAsync(system, output, seed: 51, TestServices.RestartRabbitMqAsync);
+        Assert.True(answered.Count >= FaultRun.Images * 9 / 10, $"only {answered.Count} of {FaultRun.Images} were answered with success");
+    }
+}
+
+public sealed class DatabaseRestartTests(DistributedSystem system, ITestOutputHelper output) : IClassFixture<DistributedSystem>
+{
+    [Fact]
+    public async Task REQ_PIPE_06_A_PostgreSQL_restart_mid_run_loses_or_doubles_nothing()
+    {
+        var answered = await FaultRun.SendDuringAsync(system, output, seed: 61, TestServices.RestartPostgresAsync);
+        Assert.NotEmpty(answered);
+    }
+}
+
+public sealed class DeadLetterTests(DistributedSystem system) : IClassFixture<DistributedSystem>
+{
+    [Fact]
+    public async Task REQ_PIPE_07_A_poison_message_ends_in_error_after_bounded_retries_and_an_admin_sees_and_replays_it()
+    {
+        await PublishPoisonAsync();
+
+        using var admin = await system.AdminClientAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        JsonElement listed = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            listed = await admin.GetFromJsonAsync<JsonElement>("api/admin/dead-letters");
+            if (listed.GetProperty("messages").GetArrayLength() > 0)
+            {
+                break;
+            }
+
+            await Task.Delay(1000);
+        }
+
+        var messages = listed.GetProperty("messages");
+        Assert.Equal(1, messages.GetArrayLength());
+        Assert.Equal("grade-image", messages[0].GetProperty("endpoint").GetString());
+        Assert.Equal(PoisonUid, messages[0].GetProperty("body").GetProperty("sopInstanceUid").GetString());
+        Assert.Contains("not recorded", messages[0].GetProperty("faultMessage").GetString(), StringComparison.Ordinal);
+
+        // Listing does not consume: the message is still there.
+        Assert.Equal(1, (await admin.GetFromJsonAsync<JsonElement>("api/admin/dead-letters")).GetProperty("messages").GetArrayLength());
+
+        using var replay = await admin.PostAsync("api/admin/dead-letters/replay", null);
+        replay.EnsureSuccessStatusCode();
+        Assert.Equal(1, (await replay.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replayed").GetInt32());
+
+        // Replayed, it fails again (the instance still does not exist) and comes back to _error, bounded again.
+        deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline &&
+               (await admin.GetFromJsonAsync<JsonElement>("api/admin/dead-letters")).GetProperty("messages").GetArrayLength() == 0)
+        {
+            await Task.Delay(1000);
+        }
+
+        Assert.Equal(1, (await admin.GetFromJsonAsync<JsonElement>("api/admin/dead-letters")).GetProperty("messages").GetArrayLength());
+        Assert.Equal(0, await system.ScalarAsync("""SELECT count(*) FROM "Predictions" """));
+    }
+
+    [Fact]
+    public async Task REQ_PIPE_07_The_dead_letter_API_refuses_a_caller_without_a_token()
+    {
+        using var anonymous = new HttpClient { BaseAddress = system.PortalAddress };
+        using var response = await anonymous.GetAsync("api/admin/dead-letters");
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    private const string PoisonUid = "2.25.1234567890123456789";
+    private static readonly string[] ImageReceivedUrn = ["urn:message:RetinaScreen.Contracts:ImageReceived"];
+
+    /// <summary>An ImageReceived naming an instance nobody recorded: every attempt fails the same way.</summary>
+    private async Task PublishPoisonAsync()
+    {
+        var rabbit = TestServices.Rabbit;
+        var factory = new ConnectionFactory { HostName = rabbit.Host, Port = rabbit.Port, UserName = rabbit.User, Password = rabbit.Password, VirtualHost = system.VirtualHost };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        var envelope = JsonSerializer.Serialize(new
+        {
+            messageId = Guid.NewGuid(),
+            messageType = ImageReceivedUrn,
+            message = new
+            {
+                sopInstanceUid = PoisonUid,
+                sopClassUid = "1.2.840.10008.5.1.4.1.1.77.1.5.1",
+                studyInstanceUid = "2.25.1",
+                storageKey = "nowhere",
+                sha256 = new string('0', 64),
+                receivedAt = DateTimeOffset.UtcNow,
+            },
+        });
+        var properties = new BasicProperties { ContentType = "application/vnd.masstransit+json", Persistent = true, MessageId = Guid.NewGuid().ToString() };
+        await channel.BasicPublishAsync("RetinaScreen.Contracts:ImageReceived", string.Empty, mandatory: true, properties, Encoding.UTF8.GetBytes(envelope));
+    }
+}

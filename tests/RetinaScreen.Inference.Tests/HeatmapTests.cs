@@ -1,0 +1,55 @@
+using RetinaScreen.Cli.Synthesis;
+using RetinaScreen.Inference.Grading;
+using RetinaScreen.Inference.Heatmaps;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace RetinaScreen.Inference.Tests;
+
+public sealed class HeatmapTests(ShippedModel model) : IClassFixture<ShippedModel>
+{
+    [Fact]
+    public void REQ_AI_05_grader_returns_a_class_activation_map_and_the_overlay_is_a_png()
+    {
+        var pdr = TestImages.Generate(TestImages.SeedBase + 7000, 1, FundusSpec.Default with { Grade = 4 })[0];
+
+        var grading = model.Grader.Grade(pdr.Frame);
+
+        Assert.Equal(4, model.Grader.CamSize);
+        Assert.NotNull(grading.Cam);
+        Assert.Equal(16, grading.Cam!.Length);
+        Assert.Contains(grading.Cam, v => v > 0);
+
+        var png = HeatmapOverlay.RenderPng(pdr.Frame, grading.Cam, grading.CamSize);
+        using var image = Image.Load<Rgb24>(png);
+        Assert.Equal(HeatmapOverlay.DefaultSize, image.Width);
+        Assert.Equal(HeatmapOverlay.DefaultSize, image.Height);
+    }
+
+    [Fact]
+    public void REQ_AI_05_referable_eyes_carry_more_activation_than_healthy_ones()
+    {
+        var healthy = TestImages.Generate(TestImages.SeedBase + 7100, 6, FundusSpec.Default with { Grade = 0, Dme = false });
+        var severe = TestImages.Generate(TestImages.SeedBase + 7200, 6, FundusSpec.Default with { Grade = 4 });
+
+        var healthyPeak = model.Grader.GradeBatch([.. healthy.Select(i => i.Frame)]).Average(g => g.Cam!.Max());
+        var severePeak = model.Grader.GradeBatch([.. severe.Select(i => i.Frame)]).Average(g => g.Cam!.Max());
+
+        Assert.True(severePeak > healthyPeak, $"mean peak activation: severe {severePeak:F2}, healthy {healthyPeak:F2}");
+    }
+
+    [Fact]
+    public void REQ_AI_05_overlay_colours_only_where_the_map_is_positive()
+    {
+        var frame = TestImages.Generate(TestImages.SeedBase + 7300, 1, FundusSpec.Default with { Grade = 0 })[0].Frame;
+        var cam = new float[16];
+        cam[0] = 10; // top-left cell hot, the rest zero
+
+        var overlay = HeatmapOverlay.Render(frame, cam, 4, 64);
+        var plain = FundusPreprocessor.Crop(frame, 64);
+
+        var bottomRight = (63 * 64 + 63) * 3;
+        Assert.Equal(plain.Pixels[bottomRight..(bottomRight + 3)], overlay.Pixels[bottomRight..(bottomRight + 3)]);
+        Assert.NotEqual(plain.Pixels[..3], overlay.Pixels[..3]);
+    }
+}
