@@ -49,7 +49,7 @@ for kind in crashes hangs; do
     [ -f "$input" ] || continue
     name="$kind-$(sha256sum "$input" | cut -c1-16).dcm"
     if [ ! -f "$regressions/$name" ]; then
-      cp "$input" "$regressions/$name"
+      install -m 644 "$input" "$regressions/$name"
       new=$((new + 1))
     fi
   done

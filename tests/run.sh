@@ -9,7 +9,7 @@ cd "$repo"
 # ---- what the tests need -------------------------------------------------------------------------------
 # Debian packages: DCMTK, Orthanc and dicom3tools (the DICOM peers and validators), GDCM tools and pydicom
 # (reference files), Chromium (portal tests), PostgreSQL and RabbitMQ (the distributed mode).
-packages=(dcmtk libgdcm-tools python3-pydicom dicom3tools orthanc chromium postgresql rabbitmq-server)
+packages=(dcmtk libgdcm-tools python3-pydicom dicom3tools orthanc chromium postgresql rabbitmq-server python3-torch python3-onnx python3-numpy python3-pil)
 commands=(echoscu storescu storescp dcmsend dcmodify dcmconv dcmdjpeg pdf2dcm img2dcm dcmdump dcm2json gdcmdump dciodvfy Orthanc chromium rabbitmq-server psql)
 missing=()
 for c in "${commands[@]}"; do command -v "$c" >/dev/null 2>&1 || missing+=("$c"); done

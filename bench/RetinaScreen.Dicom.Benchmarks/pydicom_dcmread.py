@@ -15,7 +15,7 @@ others = [os.path.join(folder, n) for n in ["CT_small.dcm", "MR_small.dcm", "rtp
 
 
 def full(path):
-    ds = pydicom.dcmread(path)
+    ds = pydicom.dcmread(path, force=True)
     ds.PixelData if "PixelData" in ds else None  # dcmread defers nothing for files; touch it anyway
     return ds
 
@@ -23,7 +23,7 @@ def full(path):
 cases = {
     "FundusHeader": lambda: pydicom.dcmread(fundus, stop_before_pixels=True),
     "FundusFull": lambda: full(fundus),
-    "CorpusHeaders": lambda: [pydicom.dcmread(p, stop_before_pixels=True) for p in others],
+    "CorpusHeaders": lambda: [pydicom.dcmread(p, stop_before_pixels=True, force=True) for p in others],
     "CorpusFull": lambda: [full(p) for p in others],
 }
 print(f"pydicom {pydicom.__version__}, Python {sys.version.split()[0]}")

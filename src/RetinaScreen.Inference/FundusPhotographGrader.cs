@@ -54,6 +54,15 @@ public sealed class FundusPhotographGrader(GradabilityAssessor assessor, DrBatch
         return new PhotographGrading(outcome, shadowOutcome);
     }
 
+    /// <summary>Runs every stage once on <paramref name="frame"/>, whatever its gradability: loads the models and JIT-compiles the path.</summary>
+    public void Warm(RgbFrame frame)
+    {
+        assessor.Assess(frame);
+        var g = _grader.Grade(frame);
+        Outcome(frame, new Gradability(true, null, GradabilityAssessor.Measure(frame)), TimeSpan.Zero, g);
+        shadow.Grader?.Grade(frame);
+    }
+
     private (Gradability Quality, TimeSpan Elapsed) Assess(RgbFrame frame)
     {
         var started = Stopwatch.GetTimestamp();
@@ -68,7 +77,7 @@ public sealed class FundusPhotographGrader(GradabilityAssessor assessor, DrBatch
     private static GradingOutcome Outcome(RgbFrame frame, Gradability quality, TimeSpan assessed, DrGrading g)
     {
         var started = Stopwatch.GetTimestamp();
-        var heatmap = g.Cam is { } cam ? HeatmapOverlay.RenderPng(frame, cam, g.CamSize) : null;
+        var heatmap = g.Cam is { } cam ? HeatmapOverlay.RenderPng(g.Crop ?? FundusPreprocessor.Crop(frame), cam, g.CamSize) : null;
         var postprocess = Stopwatch.GetElapsedTime(started);
         return new GradingOutcome(true, null, g.Grade, g.GradeProbabilities, g.ReferableDrScore, g.ReferableDmeScore, g.DrThreshold, g.DmeThreshold,
             g.ReferableDr, g.ReferableDme, assessed + g.Preprocess, g.Inference, quality.Features)

@@ -14,6 +14,7 @@ public static class InferenceModule
         builder.Services.AddSingleton(sp => new FundusPhotographGrader(
             sp.GetRequiredService<Quality.GradabilityAssessor>(), sp.GetRequiredService<Engine.DrBatchingEngine>(), sp.GetRequiredService<Grading.ShadowGrader>()));
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddHostedService<Engine.ModelWarmup>();
         return builder;
     }
 

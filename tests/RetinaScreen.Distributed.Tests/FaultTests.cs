@@ -22,11 +22,14 @@ internal static class FaultRun
         var files = system.WriteImages(Images, seed);
         output.WriteLine($"{clock.Elapsed}: {files.Count} images written");
         var random = new Random(seed);
-        var sending = system.SendAsync(files, Senders);
+        var progress = new SendProgress();
+        var sending = system.SendAsync(files, Senders, progress);
+        // Each fault at a random point between a tenth and four fifths of the sending, in order.
+        var moments = Enumerable.Range(0, faults).Select(_ => random.Next(Images / 10, Images * 4 / 5)).Order().ToList();
         for (var i = 0; i < faults; i++)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(500, 3000)));
-            output.WriteLine($"{clock.Elapsed}: fault {i + 1} starts");
+            await progress.WaitForAsync(moments[i], sending);
+            output.WriteLine($"{clock.Elapsed}: fault {i + 1} starts after {progress.Done} images");
             await fault();
             output.WriteLine($"{clock.Elapsed}: fault {i + 1} over");
         }
@@ -34,7 +37,7 @@ internal static class FaultRun
         var answered = await sending;
         output.WriteLine($"{clock.Elapsed}: sending over, {answered.Count} answered with success");
         await system.WaitForPipelineToSettleAsync(Settle);
-        output.WriteLine($"{clock.Elapsed}: pipeline settled");
+        output.WriteLine($"{clock.Elapsed}: pipeline settled: {await system.DescribeGradingAsync()}");
         await system.AssertNothingLostOrDoubledAsync(answered);
         return answered;
     }

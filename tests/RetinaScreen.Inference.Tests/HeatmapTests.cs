@@ -20,10 +20,11 @@ public sealed class HeatmapTests(ShippedModel model) : IClassFixture<ShippedMode
         Assert.Equal(16, grading.Cam!.Length);
         Assert.Contains(grading.Cam, v => v > 0);
 
-        var png = HeatmapOverlay.RenderPng(pdr.Frame, grading.Cam, grading.CamSize);
+        Assert.NotNull(grading.Crop);
+        var png = HeatmapOverlay.RenderPng(grading.Crop!, grading.Cam, grading.CamSize);
         using var image = Image.Load<Rgb24>(png);
-        Assert.Equal(HeatmapOverlay.DefaultSize, image.Width);
-        Assert.Equal(HeatmapOverlay.DefaultSize, image.Height);
+        Assert.Equal(model.Grader.InputSize, image.Width);
+        Assert.Equal(model.Grader.InputSize, image.Height);
     }
 
     [Fact]
@@ -45,8 +46,8 @@ public sealed class HeatmapTests(ShippedModel model) : IClassFixture<ShippedMode
         var cam = new float[16];
         cam[0] = 10; // top-left cell hot, the rest zero
 
-        var overlay = HeatmapOverlay.Render(frame, cam, 4, 64);
         var plain = FundusPreprocessor.Crop(frame, 64);
+        var overlay = HeatmapOverlay.Render(plain, cam, 4);
 
         var bottomRight = (63 * 64 + 63) * 3;
         Assert.Equal(plain.Pixels[bottomRight..(bottomRight + 3)], overlay.Pixels[bottomRight..(bottomRight + 3)]);

@@ -33,27 +33,48 @@ rabbitmq_start() {
     setsid rabbitmq-server >>"$dir/rabbitmq/out.log" 2>&1 &
     echo $! >"$dir/rabbitmq/server.pid"
   )
-  local i
-  for i in $(seq 1 90); do
-    if ( source "$dir/rabbitmq.env"; ctl_as rabbitmq env ERL_EPMD_PORT="$ERL_EPMD_PORT" ERL_EPMD_ADDRESS=127.0.0.1 \
-          rabbitmq-diagnostics -q -n "$RABBITMQ_NODENAME" check_port_connectivity ) >/dev/null 2>&1; then
+  # The broker opens its AMQP listener as the last step of its boot, so an open port means ready. Probing the port
+  # costs nothing, where each rabbitmq-diagnostics call boots an Erlang VM: seconds of CPU on a loaded 2-core machine.
+  local port i
+  port=$(sed -n 's/^port=//p' "$dir/rabbitmq.port")
+  for i in $(seq 1 600); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       return 0
     fi
-    sleep 1
+    sleep 0.2
   done
   echo "RabbitMQ did not start; see $dir/rabbitmq/out.log" >&2
   return 1
 }
 
+# The broker's processes under the pid that rabbitmq_start recorded: the server script switches user with su, which
+# starts a new session, so beam.smp is not in the recorded process group and must be found by walking down the tree.
+rabbitmq_tree() {
+  local pid=$1 child
+  echo "$pid"
+  for child in $(pgrep -P "$pid" || true); do rabbitmq_tree "$child"; done
+}
+
 rabbitmq_stop() {
   local dir; dir=$(ctl_state)
-  rabbitmq_ctl stop >/dev/null 2>&1 || true
   local pid
   pid=$(cat "$dir/rabbitmq/server.pid" 2>/dev/null || true)
-  if [ -n "$pid" ]; then
-    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -9 -- "-$pid" 2>/dev/null || true
+  [ -n "$pid" ] || return 0
+  local tree beam p
+  tree=$(rabbitmq_tree "$pid")
+  beam=""
+  for p in $tree; do
+    if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = "beam.smp" ]; then beam=$p; fi
+  done
+  # SIGTERM is the broker's orderly stop (as rabbitmqctl stop, without booting a CLI VM first, which takes many
+  # seconds on a loaded machine and would let the fault land after the work it is meant to interrupt).
+  if [ -n "$beam" ]; then
+    kill -TERM "$beam" 2>/dev/null || true
+    for _ in $(seq 1 300); do kill -0 "$beam" 2>/dev/null || break; sleep 0.1; done
   fi
+  # Whatever is left of the tree (a broker that did not stop in 30 s, its helpers) ends now, by pid.
+  for p in $tree; do kill -9 "$p" 2>/dev/null || true; done
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 }
 
 epmd_stop() {

@@ -99,7 +99,8 @@ internal sealed class DicomStreamReader
     /// <summary>Reads exactly <paramref name="length"/> bytes into a new array; the caller has checked the stream holds them.</summary>
     public byte[] ReadBytes(int length)
     {
-        var result = new byte[length];
+        // Every byte is overwritten below (or the read fails), so large values skip the allocator's zeroing.
+        var result = GC.AllocateUninitializedArray<byte>(length);
         var fromBuffer = Math.Min(length, _len - _pos);
         _buffer.AsSpan(_pos, fromBuffer).CopyTo(result);
         _pos += fromBuffer;

@@ -57,8 +57,8 @@ public sealed partial class DrBatchingEngine : IAsyncDisposable, IDisposable
         Pending pending;
         try
         {
-            _grader.Preprocess(frame, sample.AsSpan(0, _grader.SampleLength));
-            pending = new Pending(sample, Stopwatch.GetElapsedTime(started));
+            var crop = _grader.Preprocess(frame, sample.AsSpan(0, _grader.SampleLength));
+            pending = new Pending(sample, crop, Stopwatch.GetElapsedTime(started));
         }
         catch
         {
@@ -143,7 +143,7 @@ public sealed partial class DrBatchingEngine : IAsyncDisposable, IDisposable
 
             for (var i = 0; i < batch.Count; i++)
             {
-                batch[i].Completion.TrySetResult(results[i] with { Preprocess = batch[i].Preprocess });
+                batch[i].Completion.TrySetResult(results[i] with { Preprocess = batch[i].Preprocess, Crop = batch[i].Crop });
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -176,7 +176,7 @@ public sealed partial class DrBatchingEngine : IAsyncDisposable, IDisposable
         _loop.GetAwaiter().GetResult();
     }
 
-    private sealed record Pending(float[] Sample, TimeSpan Preprocess)
+    private sealed record Pending(float[] Sample, RgbFrame Crop, TimeSpan Preprocess)
     {
         public TaskCompletionSource<DrGrading> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -112,8 +112,7 @@ public sealed partial class DrGrader : IDisposable
         {
             var count = Math.Min(MaxBatch, frames.Count - start);
             var offset = start;
-            GradeChunk(count, offset, results, (i, slot) =>
-                FundusPreprocessor.Normalise(FundusPreprocessor.Crop(frames[offset + i], _inputSize), _mean, _std, slot));
+            GradeChunk(count, offset, results, (i, slot) => Preprocess(frames[offset + i], slot));
         }
 
         return results;
@@ -124,8 +123,13 @@ public sealed partial class DrGrader : IDisposable
 
     /// <summary>Crops and normalises one photograph into <paramref name="destination"/> (<see cref="SampleLength"/> floats):
     /// the part of the work that callers do in parallel before their images join a batch.</summary>
-    public void Preprocess(RgbFrame frame, Span<float> destination) =>
-        FundusPreprocessor.Normalise(FundusPreprocessor.Crop(frame, _inputSize), _mean, _std, destination);
+    /// <returns>The crop, kept for the heatmap overlay.</returns>
+    public RgbFrame Preprocess(RgbFrame frame, Span<float> destination)
+    {
+        var crop = FundusPreprocessor.Crop(frame, _inputSize);
+        FundusPreprocessor.Normalise(crop, _mean, _std, destination);
+        return crop;
+    }
 
     /// <summary>Grades images that <see cref="Preprocess"/> already prepared, in runs of at most <see cref="MaxBatch"/>.</summary>
     public IReadOnlyList<DrGrading> GradePrepared(IReadOnlyList<ReadOnlyMemory<float>> samples)
@@ -136,7 +140,11 @@ public sealed partial class DrGrader : IDisposable
         {
             var count = Math.Min(MaxBatch, samples.Count - start);
             var offset = start;
-            GradeChunk(count, offset, results, (i, slot) => samples[offset + i].Span.CopyTo(slot));
+            GradeChunk(count, offset, results, (i, slot) =>
+            {
+                samples[offset + i].Span.CopyTo(slot);
+                return null;
+            });
         }
 
         return results;
@@ -156,16 +164,19 @@ public sealed partial class DrGrader : IDisposable
         return tensor;
     }
 
-    private void GradeChunk(int count, int start, DrGrading[] results, Action<int, Span<float>> fill)
+    private delegate RgbFrame? Fill(int index, Span<float> slot);
+
+    private void GradeChunk(int count, int start, DrGrading[] results, Fill fill)
     {
         var started = Stopwatch.GetTimestamp();
         var sample = 3 * _inputSize * _inputSize;
         var buffers = Rent();
         try
         {
+            var crops = new RgbFrame?[count];
             for (var i = 0; i < count; i++)
             {
-                fill(i, buffers.Input.AsSpan(i * sample, sample));
+                crops[i] = fill(i, buffers.Input.AsSpan(i * sample, sample));
             }
 
             var preprocess = Stopwatch.GetElapsedTime(started);
@@ -198,7 +209,10 @@ public sealed partial class DrGrader : IDisposable
                 var cam = camArea > 0 ? buffers.Cam.AsSpan(i * camArea, camArea).ToArray() : null;
                 // Per-image timings share the batch's cost evenly.
                 results[start + i] = new DrGrading(best, probabilities, dr, dme, dr >= drThreshold, dme >= dmeThreshold,
-                    drThreshold, dmeThreshold, preprocess / count, inference / count, cam, CamSize);
+                    drThreshold, dmeThreshold, preprocess / count, inference / count, cam, CamSize)
+                {
+                    Crop = crops[i],
+                };
                 if (_logger.IsEnabled(LogLevel.Debug))
                 {
                     LogGraded(_logger, best, results[start + i].ReferableDr, results[start + i].ReferableDme, preprocess.TotalMilliseconds, inference.TotalMilliseconds, count);

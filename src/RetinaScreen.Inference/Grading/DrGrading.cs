@@ -20,4 +20,8 @@ public sealed record DrGrading(
     TimeSpan Preprocess,
     TimeSpan Inference,
     float[]? Cam = null,
-    int CamSize = 0);
+    int CamSize = 0)
+{
+    /// <summary>The field crop the model saw (input size, 8-bit RGB): what the heatmap is drawn on.</summary>
+    public Dicom.Imaging.RgbFrame? Crop { get; init; }
+}

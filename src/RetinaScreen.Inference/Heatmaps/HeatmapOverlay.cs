@@ -1,41 +1,53 @@
 using RetinaScreen.Dicom.Imaging;
-using RetinaScreen.Inference.Grading;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace RetinaScreen.Inference.Heatmaps;
 
 /// <summary>
-/// Renders a class activation map as a PNG overlay on the field crop the model saw: what a grader opens beside the
+/// Renders a class activation map as a PNG overlay on the field crop the model saw (256 px): what a grader opens beside the
 /// photograph to see where the model found evidence of referable DR.
 /// </summary>
 public static class HeatmapOverlay
 {
-    public const int DefaultSize = 512;
+    private static readonly PngEncoder Encoder = new()
+    {
+        // Speed over bytes: the overlay is made for every graded photograph while the camera waits for nothing else.
+        CompressionLevel = PngCompressionLevel.BestSpeed,
+        ColorType = PngColorType.Rgb,
+        BitDepth = PngBitDepth.Bit8,
+    };
 
     /// <summary>CAM values are logit contributions; dividing by at least this keeps a clean eye's faint evidence faint
     /// instead of stretching noise to full colour.</summary>
     private const float MinScale = 1f;
 
-    public static byte[] RenderPng(RgbFrame frame, float[] cam, int camSize, int size = DefaultSize)
+    /// <summary>The overlay on <paramref name="crop"/> (the square field crop the model saw, any size) as PNG bytes.</summary>
+    public static byte[] RenderPng(RgbFrame crop, float[] cam, int camSize)
     {
-        var overlay = Render(frame, cam, camSize, size);
+        var overlay = Render(crop, cam, camSize);
         using var image = Image.LoadPixelData<Rgb24>(overlay.Pixels, overlay.Width, overlay.Height);
         using var png = new MemoryStream();
-        image.SaveAsPng(png);
+        image.SaveAsPng(png, Encoder);
         return png.ToArray();
     }
 
-    public static RgbFrame Render(RgbFrame frame, float[] cam, int camSize, int size = DefaultSize)
+    public static RgbFrame Render(RgbFrame crop, float[] cam, int camSize)
     {
-        ArgumentNullException.ThrowIfNull(frame);
+        ArgumentNullException.ThrowIfNull(crop);
         ArgumentNullException.ThrowIfNull(cam);
+        if (crop.Width != crop.Height)
+        {
+            throw new ArgumentException("The overlay is drawn on the square field crop.", nameof(crop));
+        }
+
         if (camSize <= 0 || cam.Length != camSize * camSize)
         {
             throw new ArgumentException($"A CAM of {camSize}×{camSize} needs {camSize * camSize} values, got {cam.Length}.", nameof(cam));
         }
 
-        var crop = FundusPreprocessor.Crop(frame, size);
+        var size = crop.Width;
         var max = MinScale;
         foreach (var v in cam)
         {

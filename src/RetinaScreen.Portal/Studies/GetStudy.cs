@@ -41,7 +41,7 @@ internal static class GetStudy
             .ToListAsync(cancellationToken);
         var predictions = await db.Predictions.AsNoTracking()
             .Include(p => p.ModelVersion)
-            .Where(p => p.Instance!.Series!.StudyId == study.Id)
+            .Where(p => !p.Shadow && p.Instance!.Series!.StudyId == study.Id) // shadow models are compared, never shown
             .ToListAsync(cancellationToken);
         // Several model versions may have graded the same photograph; the newest decision is the one shown.
         var latest = predictions
@@ -109,5 +109,9 @@ internal static class GetStudy
         p.ImageSha256,
         p.PreprocessMilliseconds,
         p.InferenceMilliseconds,
-        p.CreatedAt);
+        p.CreatedAt)
+    {
+        Id = p.Id,
+        HeatmapUrl = p.HeatmapKey is null ? null : $"/api/predictions/{p.Id}/heatmap",
+    };
 }

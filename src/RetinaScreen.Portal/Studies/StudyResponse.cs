@@ -48,6 +48,13 @@ public sealed record PredictionResponse(
     string ImageSha256,
     double PreprocessMilliseconds,
     double InferenceMilliseconds,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>The prediction's id; its heatmap overlay (PNG) is at <see cref="HeatmapUrl"/> when one was made.</summary>
+    public Guid Id { get; init; }
+
+    /// <summary><c>/api/predictions/{id}/heatmap</c>, or null for an ungradable photograph (not graded, so no heatmap).</summary>
+    public string? HeatmapUrl { get; init; }
+}
 
 public sealed record ModelResponse(string Name, string Version, string Sha256);
