@@ -93,6 +93,9 @@ public sealed partial class GradeImageConsumer(
         }
 
         var screening = instance.Series!.Study!.Screening!;
+        // Both eyes of a visit often finish in the same batch: fold and save one at a time, on fresh screening values.
+        using var gate = await StudyGate.EnterAsync(screening.StudyId, cancellationToken);
+        await db.Entry(screening).ReloadAsync(cancellationToken);
         await ScreeningAggregation.ApplyAsync(db, screening, model.Id, prediction, now, cancellationToken);
 
         try

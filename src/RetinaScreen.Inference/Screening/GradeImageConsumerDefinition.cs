@@ -1,18 +1,20 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
 
 namespace RetinaScreen.Inference.Screening;
 
 /// <summary>
-/// Concurrency follows the CPU (or, on a GPU worker, the batch slots): more concurrent gradings than cores only
-/// queue inside ONNX Runtime. Retries cover a message that outran its database commit or a transient failure;
+/// Concurrency is enough to fill a batch: concurrent messages are what the dynamic batching engine gathers into one
+/// model run, and each one decodes and preprocesses its photograph on its own core meanwhile. Retries cover a message that outran its database commit or a transient failure;
 /// after them MassTransit moves the message to the _error queue.
 /// </summary>
 public sealed class GradeImageConsumerDefinition : ConsumerDefinition<GradeImageConsumer>
 {
-    public GradeImageConsumerDefinition()
+    public GradeImageConsumerDefinition(IOptions<FundusGradingOptions> options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         EndpointName = "grade-image";
-        ConcurrentMessageLimit = Math.Max(1, Environment.ProcessorCount);
+        ConcurrentMessageLimit = Math.Max(Environment.ProcessorCount, options.Value.MaxBatch);
     }
 
     protected override void ConfigureConsumer(

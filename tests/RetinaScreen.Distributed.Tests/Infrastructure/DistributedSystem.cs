@@ -291,6 +291,7 @@ public sealed class DistributedSystem : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        // Kill every role first, whatever else fails: nothing started here may outlive the test class.
         foreach (var role in _roles)
         {
             role.Dispose();

@@ -6,6 +6,21 @@ namespace RetinaScreen.Distributed.Tests.Infrastructure;
 /// <summary>One role (ingest, inference, portal) as its own process, started from its build output.</summary>
 internal sealed class RoleProcess(string name, string project, IReadOnlyDictionary<string, string> environment, string workingDirectory) : IDisposable
 {
+    /// <summary>Every role process alive, so that a test host that ends abruptly (a run's timeout, an unhandled
+    /// exception) still kills them on its way out: no role may outlive the test run.</summary>
+    private static readonly ConcurrentDictionary<RoleProcess, bool> Alive = new();
+
+    static RoleProcess()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            foreach (var role in Alive.Keys)
+            {
+                role.KillHard();
+            }
+        };
+    }
+
     private readonly ConcurrentQueue<string> _log = new();
     private Process? _process;
 
@@ -37,6 +52,7 @@ internal sealed class RoleProcess(string name, string project, IReadOnlyDictiona
         }
 
         _process = Process.Start(start)!;
+        Alive[this] = true;
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) _log.Enqueue(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _log.Enqueue(e.Data); };
         _process.BeginOutputReadLine();
@@ -46,14 +62,29 @@ internal sealed class RoleProcess(string name, string project, IReadOnlyDictiona
     /// <summary>SIGKILL, as <c>kill -9</c>: no shutdown code runs.</summary>
     public void KillHard()
     {
-        if (_process is { HasExited: false })
+        var process = Interlocked.Exchange(ref _process, null);
+        Alive.TryRemove(this, out _);
+        if (process is null)
         {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(10_000);
+            return;
         }
 
-        _process?.Dispose();
-        _process = null;
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited between the check and the kill.
+        }
+        finally
+        {
+            process.Dispose();
+        }
     }
 
     public async Task WaitReadyAsync(int httpPort, TimeSpan timeout)

@@ -10,7 +10,10 @@ namespace RetinaScreen.Integration.Tests.Models;
 /// <summary>
 /// The models through the real embedded host: synthetic photographs sent by C-STORE are refused or graded as their
 /// ground truth says, with a heatmap per graded photograph, and a shadow model's answers stored but never shown.
+/// Its own collection, run after the parallel ones: the 2-second verdict is a latency requirement, not a race against
+/// other test hosts grading on the same cores.
 /// </summary>
+[Collection(nameof(ModelsEndToEndTests))]
 public sealed class ModelsEndToEndTests(ShadowModelHost host) : IClassFixture<ShadowModelHost>, IDisposable
 {
     private readonly string _work = Directory.CreateTempSubdirectory("retinascreen-models-").FullName;
@@ -137,3 +140,6 @@ public sealed class ModelsEndToEndTests(ShadowModelHost host) : IClassFixture<Sh
         }
     }
 }
+
+[CollectionDefinition(nameof(ModelsEndToEndTests), DisableParallelization = true)]
+public sealed class ModelsEndToEndCollection;
