@@ -14,6 +14,8 @@ commands=(echoscu storescu storescp dcmsend dcmodify dcmconv dcmdjpeg pdf2dcm im
 missing=()
 for c in "${commands[@]}"; do command -v "$c" >/dev/null 2>&1 || missing+=("$c"); done
 [ -d /usr/lib/python3/dist-packages/pydicom ] || missing+=(pydicom)
+# The smoke training test needs Debian's PyTorch and ONNX for /usr/bin/python3.
+/usr/bin/python3 -c 'import torch, onnx, PIL' >/dev/null 2>&1 || missing+=(python3-torch)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing test dependencies: ${packages[*]}"

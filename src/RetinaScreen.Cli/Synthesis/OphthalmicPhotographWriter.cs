@@ -36,9 +36,13 @@ public sealed record SyntheticVisit(
     /// A UID that is the same for the same seed and purpose (so a synthetic set made twice is the same set, and
     /// re-sending it exercises idempotency): a name-based UUID (version 5 layout) under the 2.25 root, PS3.5 B.2.
     /// </summary>
-    public static string Uid(int seed, string purpose)
+    public static string Uid(int seed, string purpose) =>
+        UidFromName($"retinascreen-synth/{purpose}/{seed.ToString(CultureInfo.InvariantCulture)}");
+
+    /// <summary>The same construction for a UID derived from another UID (e.g. a visit's synchronization frame).</summary>
+    public static string UidFromName(string name)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"retinascreen-synth/{purpose}/{seed.ToString(CultureInfo.InvariantCulture)}"));
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(name));
         var uuid = hash.AsSpan(0, 16).ToArray();
         uuid[6] = (byte)((uuid[6] & 0x0F) | 0x50);
         uuid[8] = (byte)((uuid[8] & 0x3F) | 0x80);
@@ -129,7 +133,8 @@ public static class OphthalmicPhotographWriter
         // The OP IOD's Multi-frame module (Frame Increment Pointer, here to Frame Time) and Synchronization module.
         d.Set(DicomTag.FrameIncrementPointer, DicomVR.AT, new byte[] { 0x18, 0x00, 0x63, 0x10 });
         d.Set(DicomTag.FrameTime, 0.0);
-        d.Set(DicomTag.SynchronizationFrameOfReferenceUid, DicomUidGenerator.NewUid());
+        // One synchronization frame of reference per visit, derived like its other UIDs so synth stays deterministic.
+        d.Set(DicomTag.SynchronizationFrameOfReferenceUid, SyntheticVisit.UidFromName("retinascreen-synth/sync/" + visit.StudyInstanceUid));
         d.Set(DicomTag.SynchronizationTrigger, "NO TRIGGER");
         d.Set(DicomTag.AcquisitionTimeSynchronized, "N");
 

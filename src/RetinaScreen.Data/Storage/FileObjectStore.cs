@@ -20,7 +20,7 @@ public sealed class FileObjectStore : IObjectStore
 
     public string Root => _root;
 
-    public async Task<StoredObject> PutFileAsync(string sourcePath, CancellationToken cancellationToken)
+    public async Task<StoredObject> PutFileAsync(string sourcePath, string extension, CancellationToken cancellationToken)
     {
         // Copy into the store's own folder first: the source may sit on another file system (a temp folder),
         // where a rename is not atomic. Hashing happens on the copy so the hash is of what is actually stored.
@@ -47,7 +47,7 @@ public sealed class FileObjectStore : IObjectStore
                 sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
             }
 
-            var key = KeyFor(sha256);
+            var key = KeyFor(sha256, extension);
             var target = PathFor(key);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
 
@@ -94,7 +94,15 @@ public sealed class FileObjectStore : IObjectStore
     }
 
     /// <summary>"ab/cd/abcd….dcm": two levels of fan-out keep folders small on any file system.</summary>
-    public static string KeyFor(string sha256) => $"{sha256[..2]}/{sha256[2..4]}/{sha256}.dcm";
+    public static string KeyFor(string sha256, string extension)
+    {
+        if (extension is not { Length: >= 2 and <= 8 } || extension[0] != '.' || !extension[1..].All(char.IsAsciiLetterOrDigit))
+        {
+            throw new ArgumentException("An extension is a dot and a few letters or digits.", nameof(extension));
+        }
+
+        return $"{sha256[..2]}/{sha256[2..4]}/{sha256}{extension}";
+    }
 
     private string PathFor(string key)
     {

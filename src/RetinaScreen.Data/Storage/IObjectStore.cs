@@ -11,7 +11,9 @@ public interface IObjectStore
     /// (content addressing): two writers of the same bytes meet at the same key, different bytes never collide,
     /// so concurrent arrivals need no locking. The source file is consumed.
     /// </summary>
-    Task<StoredObject> PutFileAsync(string sourcePath, CancellationToken cancellationToken);
+    /// <param name="extension">What the bytes are (".dcm", ".png"): part of the key so an administrator browsing the
+    /// store can tell objects apart; identity stays the hash.</param>
+    Task<StoredObject> PutFileAsync(string sourcePath, string extension, CancellationToken cancellationToken);
 
     /// <summary>Opens a stored object for reading; <see cref="FileNotFoundException"/> when absent.</summary>
     Stream OpenRead(string key);

@@ -129,7 +129,7 @@ public sealed partial class GradeImageConsumer(
         try
         {
             await File.WriteAllBytesAsync(staging, png, cancellationToken);
-            return (await objectStore.PutFileAsync(staging, cancellationToken)).Key;
+            return (await objectStore.PutFileAsync(staging, ".png", cancellationToken)).Key;
         }
         finally
         {

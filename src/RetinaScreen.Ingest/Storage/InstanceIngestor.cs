@@ -81,7 +81,7 @@ public sealed partial class InstanceIngestor(
         StoredObject stored;
         try
         {
-            stored = await objectStore.PutFileAsync(request.Part10FilePath, cancellationToken);
+            stored = await objectStore.PutFileAsync(request.Part10FilePath, ".dcm", cancellationToken);
         }
         catch (IOException ex)
         {

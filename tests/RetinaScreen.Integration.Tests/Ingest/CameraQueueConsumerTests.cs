@@ -91,7 +91,7 @@ public sealed class CameraQueueConsumerTests : IAsyncLifetime
         var file = await PhotographAsync(970_200);
         var copy = Path.Combine(_folder, "gateway-copy.dcm");
         File.Copy(file, copy);
-        var put = await _host.Services.GetRequiredService<IObjectStore>().PutFileAsync(copy, CancellationToken.None);
+        var put = await _host.Services.GetRequiredService<IObjectStore>().PutFileAsync(copy, ".dcm", CancellationToken.None);
 
         var accepted = await SubmitExpectingAsync<DicomInstanceAccepted>(new SubmitDicomInstance { SubmissionId = Guid.NewGuid(), DeviceToken = Token, StorageKey = put.Key });
         Assert.Equal(await TestImages.ReadSopInstanceUidAsync(file), accepted.SopInstanceUid);
