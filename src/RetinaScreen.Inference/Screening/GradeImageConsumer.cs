@@ -43,26 +43,8 @@ public sealed partial class GradeImageConsumer(
         var grading = await GradeStoredObjectAsync(instance.StorageKey, instance.Sha256, cancellationToken);
         var outcome = grading.Outcome;
         var now = clock.GetUtcNow();
-        var prediction = new Prediction
-        {
-            HeatmapKey = await StoreHeatmapAsync(outcome.HeatmapPng, cancellationToken),
-            InstanceId = instance.Id,
-            ModelVersionId = model.Id,
-            Gradable = outcome.Gradable,
-            UngradableReason = outcome.UngradableReason,
-            Grade = outcome.Gradable ? outcome.Grade : null,
-            GradeProbabilities = outcome.GradeProbabilities,
-            ReferableDrScore = outcome.ReferableDrScore,
-            ReferableDmeScore = outcome.ReferableDmeScore,
-            ReferableDrThreshold = outcome.ReferableDrThreshold,
-            ReferableDmeThreshold = outcome.ReferableDmeThreshold,
-            ReferableDr = outcome.Gradable && outcome.ReferableDr,
-            ReferableDme = outcome.Gradable && outcome.ReferableDme,
-            ImageSha256 = instance.Sha256,
-            PreprocessMilliseconds = outcome.Preprocess.TotalMilliseconds,
-            InferenceMilliseconds = outcome.Inference.TotalMilliseconds,
-            CreatedAt = now,
-        };
+        var prediction = NewPrediction(
+            outcome, instance.Id, model.Id, instance.Sha256, await StoreHeatmapAsync(outcome.HeatmapPng, cancellationToken), shadow: false, now);
         db.Predictions.Add(prediction);
         db.AuditEvents.Add(new AuditEvent
         {
@@ -117,6 +99,33 @@ public sealed partial class GradeImageConsumer(
         LogGraded(logger, model.Name, model.Version, prediction.Gradable, prediction.InferenceMilliseconds);
     }
 
+    /// <summary>
+    /// One model's answer as a record: referable flags only for gradable photographs, and the thresholds applied are
+    /// stored beside the scores so every decision can be re-derived.
+    /// </summary>
+    private static Prediction NewPrediction(
+        GradingOutcome outcome, Guid instanceId, Guid modelVersionId, string imageSha256, string? heatmapKey, bool shadow, DateTimeOffset now) => new()
+    {
+        InstanceId = instanceId,
+        ModelVersionId = modelVersionId,
+        Shadow = shadow,
+        Gradable = outcome.Gradable,
+        UngradableReason = outcome.UngradableReason,
+        Grade = outcome.Gradable ? outcome.Grade : null,
+        GradeProbabilities = outcome.GradeProbabilities,
+        ReferableDrScore = outcome.ReferableDrScore,
+        ReferableDmeScore = outcome.ReferableDmeScore,
+        ReferableDrThreshold = outcome.ReferableDrThreshold,
+        ReferableDmeThreshold = outcome.ReferableDmeThreshold,
+        ReferableDr = outcome.Gradable && outcome.ReferableDr,
+        ReferableDme = outcome.Gradable && outcome.ReferableDme,
+        ImageSha256 = imageSha256,
+        HeatmapKey = heatmapKey,
+        PreprocessMilliseconds = outcome.Preprocess.TotalMilliseconds,
+        InferenceMilliseconds = outcome.Inference.TotalMilliseconds,
+        CreatedAt = now,
+    };
+
     /// <summary>Stores the heatmap overlay beside the image (content-addressed, so a regraded image shares it).</summary>
     private async Task<string?> StoreHeatmapAsync(byte[]? png, CancellationToken cancellationToken)
     {
@@ -146,27 +155,8 @@ public sealed partial class GradeImageConsumer(
             return;
         }
 
-        db.Predictions.Add(new Prediction
-        {
-            InstanceId = instanceId,
-            ModelVersionId = model.Id,
-            Shadow = true,
-            Gradable = outcome.Gradable,
-            UngradableReason = outcome.UngradableReason,
-            Grade = outcome.Gradable ? outcome.Grade : null,
-            GradeProbabilities = outcome.GradeProbabilities,
-            ReferableDrScore = outcome.ReferableDrScore,
-            ReferableDmeScore = outcome.ReferableDmeScore,
-            ReferableDrThreshold = outcome.ReferableDrThreshold,
-            ReferableDmeThreshold = outcome.ReferableDmeThreshold,
-            ReferableDr = outcome.Gradable && outcome.ReferableDr,
-            ReferableDme = outcome.Gradable && outcome.ReferableDme,
-            ImageSha256 = imageSha256,
-            HeatmapKey = await StoreHeatmapAsync(outcome.HeatmapPng, cancellationToken),
-            PreprocessMilliseconds = outcome.Preprocess.TotalMilliseconds,
-            InferenceMilliseconds = outcome.Inference.TotalMilliseconds,
-            CreatedAt = now,
-        });
+        db.Predictions.Add(NewPrediction(
+            outcome, instanceId, model.Id, imageSha256, await StoreHeatmapAsync(outcome.HeatmapPng, cancellationToken), shadow: true, now));
     }
 
     private async Task<PhotographGrading> GradeStoredObjectAsync(string storageKey, string expectedSha256, CancellationToken cancellationToken)
