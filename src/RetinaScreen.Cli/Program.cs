@@ -38,8 +38,8 @@ static void PrintUsage(TextWriter output)
     output.WriteLine("""
         usage: retinascreen <command> [options]
 
-          send HOST PORT FILE|DIR [--aet AE] [--aec AE]
-                                   send DICOM files as a camera would (C-STORE SCU); a folder is sent whole
+          send HOST PORT FILE|DIR [--aet AE] [--aec AE] [--associations N] [--propose TS[,TS...]]
+                                   send DICOM files as a camera would (C-STORE SCU) over N parallel associations; with --propose, files in other transfer syntaxes are skipped (no transcoding)
           synth --out DIR [--count N] [--seed S] [--ungradable-fraction F] [--png]
                                    write synthetic fundus photographs (Ophthalmic Photography DICOM) and labels.csv
           validate --model CARD --data DIR [--json OUT] [--candidate CARD] [--gradability CARD|rules]

@@ -15,6 +15,7 @@ builder.AddPortal();
 
 var app = builder.Build();
 await app.Services.PrepareRetinaScreenStorageAsync();
+app.MapRetinaScreenTelemetry();
 app.MapRetinaScreenHealth();
 app.MapPortal();
 app.MapInference();

@@ -19,4 +19,26 @@ public static class PipelineTelemetry
 
     public static readonly Histogram<double> OutboxLatency =
         Meter.CreateHistogram<double>("retinascreen.outbox.latency", unit: "ms", description: "From the committed write to the confirmed publish.");
+
+    public static readonly Histogram<double> IngestDuration =
+        Meter.CreateHistogram<double>("retinascreen.ingest.duration", unit: "ms", description: "One arrival validated, stored and recorded (tagged by result).");
+
+    public static readonly Histogram<double> PreprocessDuration =
+        Meter.CreateHistogram<double>("retinascreen.grading.preprocess.duration", unit: "ms", description: "Decoding and preparing a photograph for the model.");
+
+    public static readonly Histogram<double> InferenceDuration =
+        Meter.CreateHistogram<double>("retinascreen.grading.inference.duration", unit: "ms", description: "The model's run on one photograph.");
+
+    /// <summary>Tagged with the model's name and version only, so a dashboard can compare versions in shadow mode.</summary>
+    public static readonly Counter<long> Predictions =
+        Meter.CreateCounter<long>("retinascreen.predictions", description: "Predictions committed, per model name and version.");
+
+    /// <summary>Records one committed prediction's counts and stage timings under its model's identity.</summary>
+    public static void RecordPrediction(string modelName, string modelVersion, bool shadow, double preprocessMilliseconds, double inferenceMilliseconds)
+    {
+        var tags = new TagList { { "model.name", modelName }, { "model.version", modelVersion }, { "shadow", shadow } };
+        Predictions.Add(1, tags);
+        PreprocessDuration.Record(preprocessMilliseconds, tags);
+        InferenceDuration.Record(inferenceMilliseconds, tags);
+    }
 }

@@ -34,6 +34,7 @@ public static class RetinaScreenHostingExtensions
         var options = section.Get<RetinaScreenOptions>() ?? new RetinaScreenOptions();
 
         builder.AddRetinaScreenData();
+        builder.AddRetinaScreenTelemetry(options.Telemetry);
 
         var objectsPath = options.Storage.Path ?? Path.Combine(options.DataPath, "objects");
         builder.Services.AddSingleton<FileObjectStore>(_ => new FileObjectStore(objectsPath));

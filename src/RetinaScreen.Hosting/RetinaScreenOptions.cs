@@ -13,6 +13,8 @@ public sealed class RetinaScreenOptions
     public BusOptions Bus { get; set; } = new();
 
     public OutboxOptions Outbox { get; set; } = new();
+
+    public TelemetryOptions Telemetry { get; set; } = new();
 }
 
 public sealed class StorageOptions

@@ -10,6 +10,7 @@ builder.AddInference();
 var app = builder.Build();
 // Only 'retinascreen migrate' changes the schema in the distributed mode: wait for it instead of racing to migrate.
 await app.Services.WaitForRetinaScreenSchemaAsync();
+app.MapRetinaScreenTelemetry();
 app.MapRetinaScreenHealth();
 app.MapInference();
 await app.RunAsync();

@@ -11,6 +11,7 @@ builder.AddIngest();
 var app = builder.Build();
 // Only 'retinascreen migrate' changes the schema in the distributed mode: wait for it instead of racing to migrate.
 await app.Services.WaitForRetinaScreenSchemaAsync();
+app.MapRetinaScreenTelemetry();
 app.MapRetinaScreenHealth();
 app.MapIngest();
 await app.RunAsync();

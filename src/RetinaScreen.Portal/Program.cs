@@ -11,6 +11,7 @@ builder.AddPortal();
 var app = builder.Build();
 // Only 'retinascreen migrate' changes the schema in the distributed mode: wait for it instead of racing to migrate.
 await app.Services.WaitForRetinaScreenSchemaAsync();
+app.MapRetinaScreenTelemetry();
 app.MapRetinaScreenHealth();
 app.MapPortal();
 app.MapOperations();

@@ -1,31 +1,77 @@
+using System.Diagnostics;
+using System.Globalization;
 using RetinaScreen.Dicom.Network;
 
 namespace RetinaScreen.Cli.Sending;
 
 /// <summary>
-/// <c>retinascreen send HOST PORT FILE|DIR</c>: acts as a camera, sending DICOM files with C-STORE on one
-/// association. Exit code 0 only when every file was stored.
+/// <c>retinascreen send HOST PORT FILE|DIR [--aet AE] [--aec AE] [--associations N] [--propose TS[,TS...]]</c>: acts as
+/// a camera, sending DICOM files with C-STORE. The files are split over N parallel associations, each carrying its share
+/// on one association. With <c>--propose</c> only files already encoded in one of the listed transfer syntaxes are sent:
+/// there is no transcoder, so a file in another syntax is skipped and reported, never re-encoded.
+/// Exit code 0 only when every file that was not skipped was stored.
 /// </summary>
 public static class SendCommand
 {
+    public const string Usage =
+        "usage: retinascreen send HOST PORT FILE|DIR [--aet CALLING_AE] [--aec CALLED_AE] [--associations N=1] [--propose TS[,TS...]]\n" +
+        "  --associations N   split the files over N parallel associations, each reused for its whole share\n" +
+        "  --propose TS,...   send only files whose own transfer syntax is listed (UIDs, or implicit, explicit, deflate,\n" +
+        "                     jpeg-baseline, jpeg-lossless, jpeg2000, jpeg2000-lossless); files are never transcoded, so\n" +
+        "                     the others are reported as skipped";
+
+    // Short names for the syntaxes cameras send; anything else is given as a UID.
+    private static readonly Dictionary<string, string> TransferSyntaxNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["implicit"] = "1.2.840.10008.1.2",
+        ["explicit"] = "1.2.840.10008.1.2.1",
+        ["deflate"] = "1.2.840.10008.1.2.1.99",
+        ["jpeg-baseline"] = "1.2.840.10008.1.2.4.50",
+        ["jpeg-lossless"] = "1.2.840.10008.1.2.4.70",
+        ["jpeg2000-lossless"] = "1.2.840.10008.1.2.4.90",
+        ["jpeg2000"] = "1.2.840.10008.1.2.4.91",
+    };
+
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
     {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
         var positional = new List<string>();
         var callingAe = "RSCAMERA";
         var calledAe = "RETINASCREEN";
+        var associations = 1;
+        HashSet<string>? proposed = null;
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])
             {
                 case "--aet" when i + 1 < args.Count: callingAe = args[++i]; break;
                 case "--aec" when i + 1 < args.Count: calledAe = args[++i]; break;
+                case "--associations" when i + 1 < args.Count:
+                    if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out associations) || associations is < 1 or > 64)
+                    {
+                        stderr.WriteLine("send: --associations takes a number from 1 to 64");
+                        return 2;
+                    }
+
+                    break;
+                case "--propose" when i + 1 < args.Count:
+                    proposed = ParseTransferSyntaxes(args[++i]);
+                    if (proposed is null)
+                    {
+                        stderr.WriteLine($"send: --propose takes transfer syntax UIDs or names, comma-separated ({string.Join(", ", TransferSyntaxNames.Keys)})");
+                        return 2;
+                    }
+
+                    break;
                 default: positional.Add(args[i]); break;
             }
         }
 
-        if (positional.Count != 3 || !int.TryParse(positional[1], out var port) || port is <= 0 or > 65535)
+        if (positional.Count != 3 || !int.TryParse(positional[1], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is <= 0 or > 65535)
         {
-            stderr.WriteLine("usage: retinascreen send HOST PORT FILE|DIR [--aet CALLING_AE] [--aec CALLED_AE]");
+            stderr.WriteLine(Usage);
             return 2;
         }
 
@@ -37,53 +83,126 @@ public static class SendCommand
             return 2;
         }
 
-        var items = new List<DicomStoreItem>(files.Count);
-        var itemFiles = new List<string>(files.Count);
+        var items = new List<(DicomStoreItem Item, string File)>(files.Count);
         var unreadable = 0;
+        var skipped = 0;
         foreach (var file in files)
         {
+            DicomStoreItem item;
             try
             {
-                items.Add(DicomStoreItem.FromFile(file));
-                itemFiles.Add(file);
+                item = DicomStoreItem.FromFile(file);
             }
             catch (Exception ex) when (ex is IOException or InvalidDataException or DicomNetworkException)
             {
                 stderr.WriteLine($"{file}: not a DICOM Part 10 file ({ex.Message})");
                 unreadable++;
+                continue;
+            }
+
+            if (proposed is not null && !proposed.Contains(item.TransferSyntaxUid))
+            {
+                stdout.WriteLine($"{Path.GetFileName(file)}: skipped (transfer syntax {item.TransferSyntaxUid} not proposed; files are not transcoded)");
+                skipped++;
+                continue;
+            }
+
+            items.Add((item, file));
+        }
+
+        // Contiguous shares keep each association's files in folder order, which is how a camera sends a visit.
+        var shareCount = Math.Min(associations, Math.Max(items.Count, 1));
+        var shares = Enumerable.Range(0, shareCount)
+            .Select(s => items.Skip(s * items.Count / shareCount).Take(((s + 1) * items.Count / shareCount) - (s * items.Count / shareCount)).ToList())
+            .ToList();
+
+        var client = new DicomClient();
+        var stopwatch = Stopwatch.StartNew();
+        var outcomes = await Task.WhenAll(shares.Select(share => SendShareAsync(client, host, port, callingAe, calledAe, share)));
+        stopwatch.Stop();
+
+        var stored = 0;
+        long storedBytes = 0;
+        var connectionFailures = 0;
+        foreach (var (share, outcome) in shares.Zip(outcomes))
+        {
+            if (outcome.Error is not null)
+            {
+                // One association failing does not stop the others; its whole share counts as not stored.
+                stderr.WriteLine($"send: association for {share.Count} file(s) failed: {outcome.Error}");
+                connectionFailures++;
+                continue;
+            }
+
+            for (var i = 0; i < outcome.Results!.Count; i++)
+            {
+                var result = outcome.Results[i];
+                var file = share[i].File;
+                var name = Path.GetFileName(file);
+                if (result.IsSuccess)
+                {
+                    stored++;
+                    storedBytes += new FileInfo(file).Length;
+                    stdout.WriteLine($"{name}: stored (status 0x{result.Status:X4})");
+                }
+                else
+                {
+                    var status = result.Status is { } s ? $"status 0x{s:X4}" : result.Outcome.ToString();
+                    stderr.WriteLine($"{name}: failed ({status}{(result.ErrorComment is null ? "" : ": " + result.ErrorComment)})");
+                }
             }
         }
 
-        IReadOnlyList<DicomStoreItemResult> results;
-        try
+        var seconds = Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-6);
+        var offered = files.Count - skipped;
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{stored} of {offered} stored in {seconds:0.00} s ({stored / seconds:0.0} instances/s, {storedBytes / 1e6 / seconds:0.0} MB/s)"));
+        if (skipped > 0)
         {
-            results = await new DicomClient().StoreAsync(host, port, callingAe, calledAe, items);
+            stdout.WriteLine($"{skipped} skipped: transfer syntax not in --propose");
         }
-        catch (Exception ex) when (ex is DicomNetworkException or IOException or System.Net.Sockets.SocketException or TimeoutException)
+
+        if (connectionFailures == shares.Count && items.Count > 0)
         {
-            stderr.WriteLine($"send: {ex.Message}");
             return 1;
         }
 
-        var stored = 0;
-        for (var i = 0; i < results.Count; i++)
+        return stored == offered && unreadable == 0 ? 0 : 1;
+    }
+
+    private static async Task<(IReadOnlyList<DicomStoreItemResult>? Results, string? Error)> SendShareAsync(
+        DicomClient client, string host, int port, string callingAe, string calledAe, List<(DicomStoreItem Item, string File)> share)
+    {
+        try
         {
-            var result = results[i];
-            var name = Path.GetFileName(itemFiles[i]);
-            if (result.IsSuccess)
+            return (await client.StoreAsync(host, port, callingAe, calledAe, share.Select(s => s.Item).ToList()), null);
+        }
+        catch (Exception ex) when (ex is DicomNetworkException or IOException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            return (null, ex.Message);
+        }
+    }
+
+    private static HashSet<string>? ParseTransferSyntaxes(string list)
+    {
+        var uids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var part in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (TransferSyntaxNames.TryGetValue(part, out var uid))
             {
-                stored++;
-                stdout.WriteLine($"{name}: stored (status 0x{result.Status:X4})");
+                uids.Add(uid);
+            }
+            else if (part.All(c => char.IsAsciiDigit(c) || c == '.') && part.Contains('.', StringComparison.Ordinal))
+            {
+                uids.Add(part);
             }
             else
             {
-                var status = result.Status is { } s ? $"status 0x{s:X4}" : result.Outcome.ToString();
-                stderr.WriteLine($"{name}: failed ({status}{(result.ErrorComment is null ? "" : ": " + result.ErrorComment)})");
+                return null;
             }
         }
 
-        stdout.WriteLine($"{stored} of {files.Count} stored");
-        return stored == files.Count && unreadable == 0 ? 0 : 1;
+        return uids.Count == 0 ? null : uids;
     }
 
     private static List<string> ListFiles(string path)

@@ -8,6 +8,7 @@ using RetinaScreen.Data;
 using RetinaScreen.Data.Auditing;
 using RetinaScreen.Data.Screening;
 using RetinaScreen.Data.Storage;
+using RetinaScreen.Hosting;
 
 namespace RetinaScreen.Inference.Screening;
 
@@ -96,6 +97,8 @@ public sealed partial class GradeImageConsumer(
             return;
         }
 
+        // Counted only once committed, so a redelivered or lost-race message never counts twice.
+        PipelineTelemetry.RecordPrediction(model.Name, model.Version, shadow: false, prediction.PreprocessMilliseconds, prediction.InferenceMilliseconds);
         LogGraded(logger, model.Name, model.Version, prediction.Gradable, prediction.InferenceMilliseconds);
     }
 

@@ -29,12 +29,18 @@ public sealed partial class InstanceIngestor(
     {
         // The root of the instance's trace: the outbox row carries it on to grading in another process.
         using var activity = PipelineTelemetry.Source.StartActivity("ingest instance", ActivityKind.Server);
+        var started = Stopwatch.GetTimestamp();
+        var result = "failed";
         try
         {
-            return await IngestOwnedFileAsync(request, cancellationToken);
+            var outcome = await IngestOwnedFileAsync(request, cancellationToken);
+            result = outcome.Result.ToString();
+            return outcome;
         }
         finally
         {
+            PipelineTelemetry.IngestDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("result", result));
+
             // Whatever happened, the arrival file is consumed: stored objects were moved into the store.
             TryDelete(request.Part10FilePath);
         }

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Ingest benchmark (issue 4): K parallel DCMTK storescu senders, each sending M fundus-sized JPEG baseline
+# Ophthalmic Photography files on one association, into RetinaScreen (embedded mode) and into Orthanc (SQLite
+# index, storage in a temp folder on the same disk), in the same run. Prints instances/s, MB/s and RetinaScreen's
+# peak RSS (VmHWM). Wall time is from the first association request until every storescu has exited, i.e. until every
+# C-STORE was answered: what a sender sees. RetinaScreen grades what it receives, which competes for the cores during
+# that window; the count graded by its end is printed. (Raising RetinaScreen__Outbox__PollInterval does not hold
+# grading back, as dispatch is also signalled on commit, so there is no ingest-only mode here.)
+#
+# usage: bench/ingest-vs-orthanc.sh [K=1] [M=20]
+# env:   SIZE=4096 (synthetic photograph edge in pixels), UNIQUE=4 (distinct pictures; the rest are copies with new UIDs)
+set -euo pipefail
+
+K=${1:-1}
+M=${2:-20}
+SIZE=${SIZE:-4096}
+UNIQUE=${UNIQUE:-4}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+HOST_DLL=$ROOT/src/RetinaScreen.Host/bin/Release/net10.0/RetinaScreen.Host.dll
+CLI_DLL=$ROOT/src/RetinaScreen.Cli/bin/Release/net10.0/retinascreen.dll
+for tool in storescu dcmodify Orthanc curl sqlite3 python3; do
+  command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 2; }
+done
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ingest-bench.XXXXXX")
+PIDS=()
+cleanup() {
+  # Only what this script started, by id.
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+if [[ ! -f $HOST_DLL || ! -f $CLI_DLL ]]; then
+  dotnet build "$ROOT/src/RetinaScreen.Host" -c Release -v q -nologo >/dev/null
+  dotnet build "$ROOT/src/RetinaScreen.Cli" -c Release -v q -nologo >/dev/null
+fi
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# Synthesis of a 4096 px photograph takes seconds, so a few distinct pictures are made and copied; every copy gets
+# its own study, series and instance UIDs, so each store is a new instance for both archives.
+n_unique=$(( UNIQUE < M ? UNIQUE : M ))
+dotnet "$CLI_DLL" synth --out "$WORK/unique" --count "$n_unique" --size "$SIZE" --seed 4242 >/dev/null
+mapfile -t uniques < <(ls "$WORK"/unique/*.dcm)
+for s in $(seq 1 "$K"); do
+  mkdir -p "$WORK/send/$s"
+  for i in $(seq 1 "$M"); do
+    cp "${uniques[$(( (i - 1) % n_unique ))]}" "$WORK/send/$s/$(printf '%04d' "$i").dcm"
+  done
+  dcmodify -q -nb -gin -gst -gse "$WORK"/send/"$s"/*.dcm
+done
+total_files=$(( K * M ))
+total_bytes=$(cat "$WORK"/send/*/*.dcm | wc -c)
+avg_mb=$(python3 -c "print(f'{$total_bytes/$total_files/1e6:.2f}')")
+
+# Runs the K senders against PORT/AE; prints "seconds failures".
+send_all() {
+  local port=$1 aec=$2 start end failures=0 pids=()
+  start=$(date +%s.%N)
+  for s in $(seq 1 "$K"); do
+    storescu -xy -aec "$aec" 127.0.0.1 "$port" "$WORK"/send/"$s"/*.dcm >"$WORK/storescu-$aec-$s.log" 2>&1 &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || failures=$((failures + 1)); done
+  end=$(date +%s.%N)
+  echo "$(python3 -c "print(f'{$end-$start:.3f}')") $failures"
+}
+
+wait_http() {
+  for _ in $(seq 1 360); do curl -fs -o /dev/null "$1" && return 0; sleep 0.25; done
+  echo "not ready: $1" >&2; return 1
+}
+
+ROWS=()
+row() { # name seconds stored hwm_mb
+  ROWS+=("$(python3 -c "print(f'| $1 | $K | $M | $3 | $2 | {$3/$2:.1f} | {$total_bytes*$3/$total_files/1e6/$2:.1f} | $4 |')")")
+}
+
+run_retinascreen() { # label extra-env...
+  local label=$1; shift
+  local dir=$WORK/rs-$label http dicom pid
+  http=$(free_port); dicom=$(free_port)
+  mkdir -p "$dir"
+  (cd "$dir" && exec env Urls="http://127.0.0.1:$http" RetinaScreen__DataPath="$dir/data" RetinaScreen__Dicom__Port="$dicom" \
+    RetinaScreen__Dicom__BindAddress=127.0.0.1 RetinaScreen__Bootstrap__AdminEmail=bench@localhost \
+    RetinaScreen__Bootstrap__AdminPassword="Bench-$(python3 -c 'import secrets; print(secrets.token_hex(12))')-1!" \
+    DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production "$@" \
+    dotnet "$HOST_DLL" >"$dir/host.log" 2>&1) &
+  pid=$!; PIDS+=("$pid")
+  wait_http "http://127.0.0.1:$http/health/ready"
+  read -r seconds failures < <(send_all "$dicom" RETINASCREEN)
+  local stored predicted hwm
+  stored=$(sqlite3 "file:$dir/data/retinascreen.db?mode=ro" "SELECT COUNT(*) FROM Instances")
+  predicted=$(sqlite3 "file:$dir/data/retinascreen.db?mode=ro" "SELECT COUNT(*) FROM Predictions")
+  hwm=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$pid/status")
+  echo "retinascreen ($label): $stored stored, $predicted graded by the end of the window, $failures sender(s) failed" >&2
+  row "RetinaScreen ($label)" "$seconds" "$stored" "$hwm"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
+run_orthanc() {
+  local dir=$WORK/orthanc http dicom pid stored
+  http=$(free_port); dicom=$(free_port)
+  mkdir -p "$dir/db"
+  cat >"$dir/config.json" <<JSON
+{ "Name": "bench", "StorageDirectory": "$dir/db", "IndexDirectory": "$dir/db", "HttpPort": $http, "DicomPort": $dicom,
+  "DicomAet": "ORTHANC", "RemoteAccessAllowed": false, "AuthenticationEnabled": false, "Plugins": [] }
+JSON
+  Orthanc "$dir/config.json" >"$dir/orthanc.log" 2>&1 &
+  pid=$!; PIDS+=("$pid")
+  wait_http "http://127.0.0.1:$http/system"
+  read -r seconds failures < <(send_all "$dicom" ORTHANC)
+  stored=$(curl -fs "http://127.0.0.1:$http/statistics" | python3 -c 'import json,sys; print(json.load(sys.stdin)["CountInstances"])')
+  echo "orthanc: $stored stored, $failures sender(s) failed" >&2
+  row "Orthanc $(Orthanc --version 2>/dev/null | head -1 | awk '{print $NF}')" "$seconds" "$stored" "-"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
+run_retinascreen grading
+run_orthanc
+
+echo "K=$K senders x M=$M files, $total_files files, $avg_mb MB average (JPEG baseline OP, ${SIZE} px), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "| target | K | M | stored | wall s | instances/s | MB/s | peak RSS MB |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+printf '%s\n' "${ROWS[@]}"
