@@ -31,20 +31,10 @@ public sealed class FileObjectStore : IObjectStore
             long size;
             await using (var source = new FileStream(sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous))
             await using (var destination = new FileStream(staging, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
-            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
             {
-                var buffer = new byte[1 << 16];
-                int read;
-                while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
-                {
-                    hash.AppendData(buffer, 0, read);
-                    await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                }
-
-                await destination.FlushAsync(cancellationToken);
+                sha256 = await CopyHashingAsync(source, destination, cancellationToken);
                 destination.Flush(flushToDisk: true);
                 size = destination.Length;
-                sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
             }
 
             var key = KeyFor(sha256, extension);
@@ -87,10 +77,23 @@ public sealed class FileObjectStore : IObjectStore
         return removed;
     }
 
-    public static async Task<string> HashAsync(string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// Copies <paramref name="source"/> to <paramref name="destination"/> and returns the lower-case hex SHA-256 of the
+    /// bytes copied: one pass, so whoever copies an object out of (or into) the store verifies it without reading it twice.
+    /// </summary>
+    public static async Task<string> CopyHashingAsync(Stream source, Stream destination, CancellationToken cancellationToken)
     {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 16];
+        int read;
+        while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            hash.AppendData(buffer, 0, read);
+            await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+        }
+
+        await destination.FlushAsync(cancellationToken);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     /// <summary>"ab/cd/abcd….dcm": two levels of fan-out keep folders small on any file system.</summary>

@@ -168,13 +168,13 @@ public sealed partial class GradeImageConsumer(
         var staging = Path.GetTempFileName();
         try
         {
+            string actual;
             await using (var source = objectStore.OpenRead(storageKey))
             await using (var copy = File.Create(staging))
             {
-                await source.CopyToAsync(copy, cancellationToken);
+                actual = await FileObjectStore.CopyHashingAsync(source, copy, cancellationToken);
             }
 
-            var actual = await FileObjectStore.HashAsync(staging, cancellationToken);
             if (!string.Equals(actual, expectedSha256, StringComparison.Ordinal))
             {
                 throw new InvalidDataException("The stored object no longer matches its recorded SHA-256; refusing to grade it.");

@@ -57,24 +57,17 @@ public static partial class StoreInstances
         var remote = http.Connection.RemoteIpAddress is { } address ? new IPEndPoint(address, http.Connection.RemotePort) : null;
         foreach (var part in spool.Files)
         {
-            // The UIDs are needed for the answer whatever the outcome, and the study check must come before storing.
-            var header = InstanceHeader.TryRead(part, out _);
-            if (header is not null && study is not null && !string.Equals(header.StudyInstanceUid, study, StringComparison.Ordinal))
-            {
-                response.Failed(header.SopClassUid, header.SopInstanceUid, DicomStatus.DataSetDoesNotMatchSopClass);
-                continue;
-            }
-
+            // One parse per part: the ingestor reads the header, checks the study named in the URL, and reports the UIDs.
             var outcome = await ingestor.IngestAsync(
-                new IngestRequest(part, $"stow:{device}", remote, Device: device, Destination: http.Request.Path.Value),
+                new IngestRequest(part, $"stow:{device}", remote, Device: device, Destination: http.Request.Path.Value, ExpectedStudyInstanceUid: study),
                 cancellationToken);
             if (outcome.Succeeded)
             {
-                response.Stored(header!.SopClassUid, header.SopInstanceUid);
+                response.Stored(outcome.SopClassUid!, outcome.SopInstanceUid!);
             }
             else
             {
-                response.Failed(header?.SopClassUid, header?.SopInstanceUid ?? outcome.SopInstanceUid, CStoreHandler.ToDimseStatus(outcome).Status);
+                response.Failed(outcome.SopClassUid, outcome.SopInstanceUid, CStoreHandler.ToDimseStatus(outcome).Status);
             }
         }
 

@@ -24,5 +24,8 @@ public enum IngestResult
 /// <param name="Reason">Why it was refused, fit for a DICOM Error Comment or a problem response (no patient data).</param>
 public sealed record IngestOutcome(IngestResult Result, string? SopInstanceUid = null, string? Reason = null)
 {
+    /// <summary>The data set's SOP Class UID, when it could be read (STOW-RS answers name it).</summary>
+    public string? SopClassUid { get; init; }
+
     public bool Succeeded => Result is IngestResult.Stored or IngestResult.Duplicate;
 }

@@ -16,4 +16,5 @@ public sealed record IngestRequest(
     string? DeclaredSopClassUid = null,
     string? DeclaredSopInstanceUid = null,
     string? Device = null,
-    string? Destination = null);
+    string? Destination = null,
+    string? ExpectedStudyInstanceUid = null);

@@ -101,7 +101,7 @@ internal sealed record InstanceHeader
     }
 
     /// <returns>Null when consistent, else what is wrong (UIDs and attribute names only, no patient data).</returns>
-    public string? Validate(string? declaredSopClassUid, string? declaredSopInstanceUid)
+    public string? Validate(string? declaredSopClassUid, string? declaredSopInstanceUid, string? expectedStudyInstanceUid = null)
     {
         if (SopClassUid.Length == 0 || SopInstanceUid.Length == 0)
         {
@@ -126,6 +126,12 @@ internal sealed record InstanceHeader
         if (StudyInstanceUid.Length == 0 || SeriesInstanceUid.Length == 0)
         {
             return "Study Instance UID (0020,000D) and Series Instance UID (0020,000E) are required.";
+        }
+
+        // STOW-RS to /studies/{study}: an instance of another study does not belong in this request (PS3.18 10.5).
+        if (expectedStudyInstanceUid is not null && !string.Equals(expectedStudyInstanceUid, StudyInstanceUid, StringComparison.Ordinal))
+        {
+            return "The instance belongs to another study than the one in the request.";
         }
 
         if (AcceptedSopClasses.IsDocument(SopClassUid))

@@ -62,17 +62,17 @@ public sealed partial class InstanceIngestor(
         }
 
         // A dataset that contradicts its own C-STORE command is "does not match", whatever its class.
-        var invalid = header.Validate(request.DeclaredSopClassUid, request.DeclaredSopInstanceUid);
+        var invalid = header.Validate(request.DeclaredSopClassUid, request.DeclaredSopInstanceUid, request.ExpectedStudyInstanceUid);
         if (invalid is not null)
         {
             LogRejected(logger, request.Source, "invalid", invalid);
-            return new IngestOutcome(IngestResult.RejectedInvalid, header.SopInstanceUid, invalid);
+            return new IngestOutcome(IngestResult.RejectedInvalid, header.SopInstanceUid, invalid) { SopClassUid = header.SopClassUid };
         }
 
         if (!AcceptedSopClasses.Stored.Contains(header.SopClassUid))
         {
             LogRejected(logger, request.Source, "sop-class", header.SopClassUid);
-            return new IngestOutcome(IngestResult.RejectedSopClass, header.SopInstanceUid, $"SOP class {header.SopClassUid} is not accepted.");
+            return new IngestOutcome(IngestResult.RejectedSopClass, header.SopInstanceUid, $"SOP class {header.SopClassUid} is not accepted.") { SopClassUid = header.SopClassUid };
         }
 
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
@@ -80,7 +80,7 @@ public sealed partial class InstanceIngestor(
             if (await db.Instances.AnyAsync(i => i.SopInstanceUid == header.SopInstanceUid, cancellationToken))
             {
                 LogDuplicate(logger, request.Source);
-                return new IngestOutcome(IngestResult.Duplicate, header.SopInstanceUid);
+                return new IngestOutcome(IngestResult.Duplicate, header.SopInstanceUid) { SopClassUid = header.SopClassUid };
             }
         }
 
@@ -92,7 +92,7 @@ public sealed partial class InstanceIngestor(
         catch (IOException ex)
         {
             LogStorageFailed(logger, ex);
-            return new IngestOutcome(IngestResult.OutOfResources, header.SopInstanceUid, "The object store could not take the object.");
+            return new IngestOutcome(IngestResult.OutOfResources, header.SopInstanceUid, "The object store could not take the object.") { SopClassUid = header.SopClassUid };
         }
 
         var receivedAt = clock.GetUtcNow();
@@ -113,7 +113,7 @@ public sealed partial class InstanceIngestor(
             {
                 // Another association stored the same instance a moment earlier: same answer as a re-send.
                 LogDuplicate(logger, request.Source);
-                return new IngestOutcome(IngestResult.Duplicate, header.SopInstanceUid);
+                return new IngestOutcome(IngestResult.Duplicate, header.SopInstanceUid) { SopClassUid = header.SopClassUid };
             }
         }
         catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException or TimeoutException)
@@ -123,13 +123,13 @@ public sealed partial class InstanceIngestor(
             // (different SOP Instance UIDs make different bytes).
             LogRecordFailed(logger, ex);
             await objectStore.DeleteAsync(stored.Key, CancellationToken.None);
-            return new IngestOutcome(IngestResult.OutOfResources, header.SopInstanceUid, "The database could not record the object.");
+            return new IngestOutcome(IngestResult.OutOfResources, header.SopInstanceUid, "The database could not record the object.") { SopClassUid = header.SopClassUid };
         }
 
         outboxSignal.Notify();
 
         LogStored(logger, request.Source, stored.SizeBytes);
-        return new IngestOutcome(IngestResult.Stored, header.SopInstanceUid);
+        return new IngestOutcome(IngestResult.Stored, header.SopInstanceUid) { SopClassUid = header.SopClassUid };
     }
 
     /// <returns>False when the instance turned out to be recorded already (a concurrent duplicate).</returns>
