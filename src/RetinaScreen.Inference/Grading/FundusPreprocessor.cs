@@ -1,3 +1,4 @@
+using System.Buffers;
 using RetinaScreen.Dicom.Imaging;
 
 namespace RetinaScreen.Inference.Grading;
@@ -48,42 +49,93 @@ public static class FundusPreprocessor
     }
 
     /// <summary>The square field crop at <see cref="InputSize"/>, as 8-bit RGB.</summary>
+    /// <remarks>
+    /// Each output pixel is the mean of k×k bilinear taps (k = the downscale factor, rounded), so thin vessels and small
+    /// lesions are averaged, not skipped; outside the frame counts as black, like the camera's mask around the field.
+    /// Bilinear taps on a regular grid are separable, so the same sum is computed as one horizontal pass over the
+    /// source rows and one vertical pass over those sums, with each axis's taps merged into a short weight kernel per
+    /// output column (row). That is the sum the per-pixel definition gives, in a different order: outputs agree with it
+    /// to within one grey level (float rounding), and it costs a few milliseconds instead of tens.
+    /// </remarks>
     public static RgbFrame Crop(RgbFrame frame, int size = InputSize)
     {
         ArgumentNullException.ThrowIfNull(frame);
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         var (x0, y0, x1, y1) = FindField(frame);
         var side = Math.Max(x1 - x0 + 1, y1 - y0 + 1);
         var left = (x0 + x1 + 1) / 2.0 - side / 2.0;
         var top = (y0 + y1 + 1) / 2.0 - side / 2.0;
         var scale = side / (double)size;
-        // Downscaling by k samples k×k bilinear taps per output pixel, so thin vessels and small lesions are averaged, not skipped.
         var taps = Math.Max(1, (int)Math.Round(scale));
-        var output = new byte[size * size * 3];
-        var src = frame.Pixels;
         var w = frame.Width;
         var h = frame.Height;
-        Span<float> acc = stackalloc float[3];
-        for (var oy = 0; oy < size; oy++)
+
+        var columns = TapKernel.Build(left, scale, taps, size, w);
+        var rows = TapKernel.Build(top, scale, taps, size, h);
+        var (firstRow, lastRow) = rows.SourceRange();
+        var output = new byte[size * size * 3];
+        if (firstRow > lastRow)
         {
-            for (var ox = 0; ox < size; ox++)
+            return new RgbFrame(size, size, output);
+        }
+
+        // Horizontal pass: each needed source row resampled to the output width (float, RGB interleaved).
+        var rowCount = lastRow - firstRow + 1;
+        var stride = size * 3;
+        var horizontal = ArrayPool<float>.Shared.Rent(rowCount * stride);
+        try
+        {
+            var src = frame.Pixels;
+            for (var y = firstRow; y <= lastRow; y++)
             {
-                acc.Clear();
-                for (var ty = 0; ty < taps; ty++)
+                var srcRow = y * w * 3;
+                var dstRow = (y - firstRow) * stride;
+                for (var ox = 0; ox < size; ox++)
                 {
-                    var sy = top + (oy + (ty + 0.5) / taps) * scale - 0.5;
-                    for (var tx = 0; tx < taps; tx++)
+                    var (start, count, offset) = columns.Kernel(ox);
+                    float r = 0, g = 0, b = 0;
+                    for (var k = 0; k < count; k++)
                     {
-                        var sx = left + (ox + (tx + 0.5) / taps) * scale - 0.5;
-                        Bilinear(src, w, h, sx, sy, acc);
+                        var weight = columns.Weights[offset + k];
+                        var i = srcRow + (start + k) * 3;
+                        r += weight * src[i];
+                        g += weight * src[i + 1];
+                        b += weight * src[i + 2];
+                    }
+
+                    var o = dstRow + ox * 3;
+                    horizontal[o] = r;
+                    horizontal[o + 1] = g;
+                    horizontal[o + 2] = b;
+                }
+            }
+
+            // Vertical pass: each output row as a weighted sum of the horizontal rows.
+            Span<float> sum = stackalloc float[stride];
+            for (var oy = 0; oy < size; oy++)
+            {
+                sum.Clear();
+                var (start, count, offset) = rows.Kernel(oy);
+                for (var k = 0; k < count; k++)
+                {
+                    var weight = rows.Weights[offset + k];
+                    var line = horizontal.AsSpan((start + k - firstRow) * stride, stride);
+                    for (var j = 0; j < stride; j++)
+                    {
+                        sum[j] += weight * line[j];
                     }
                 }
 
-                var o = (oy * size + ox) * 3;
-                var n = 1f / (taps * taps);
-                output[o] = (byte)Math.Clamp((int)(acc[0] * n + 0.5f), 0, 255);
-                output[o + 1] = (byte)Math.Clamp((int)(acc[1] * n + 0.5f), 0, 255);
-                output[o + 2] = (byte)Math.Clamp((int)(acc[2] * n + 0.5f), 0, 255);
+                var outRow = oy * stride;
+                for (var j = 0; j < stride; j++)
+                {
+                    output[outRow + j] = (byte)Math.Clamp((int)(sum[j] + 0.5f), 0, 255);
+                }
             }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(horizontal);
         }
 
         return new RgbFrame(size, size, output);
@@ -112,25 +164,96 @@ public static class FundusPreprocessor
         }
     }
 
-    private static void Bilinear(byte[] src, int w, int h, double x, double y, Span<float> acc)
+    /// <summary>
+    /// One axis of the resampling: for each output position, the merged weights of its k bilinear taps over a run of
+    /// consecutive source indices (taps outside the frame dropped: they sample black). Weights include the 1/k of the mean.
+    /// </summary>
+    private sealed class TapKernel
     {
-        var xf = Math.Floor(x);
-        var yf = Math.Floor(y);
-        var fx = (float)(x - xf);
-        var fy = (float)(y - yf);
-        var x0 = (int)xf;
-        var y0 = (int)yf;
-        for (var c = 0; c < 3; c++)
+        private readonly int[] _starts;
+        private readonly int[] _counts;
+        private readonly int[] _offsets;
+
+        private TapKernel(int[] starts, int[] counts, int[] offsets, float[] weights)
         {
-            var a = Sample(src, w, h, x0, y0, c);
-            var b = Sample(src, w, h, x0 + 1, y0, c);
-            var d = Sample(src, w, h, x0, y0 + 1, c);
-            var e = Sample(src, w, h, x0 + 1, y0 + 1, c);
-            acc[c] += (a + (b - a) * fx) * (1 - fy) + (d + (e - d) * fx) * fy;
+            _starts = starts;
+            _counts = counts;
+            _offsets = offsets;
+            Weights = weights;
+        }
+
+        public float[] Weights { get; }
+
+        public (int Start, int Count, int Offset) Kernel(int output) => (_starts[output], _counts[output], _offsets[output]);
+
+        /// <summary>The lowest and highest source index any output position reads (first &gt; last when none does).</summary>
+        public (int First, int Last) SourceRange()
+        {
+            var first = int.MaxValue;
+            var last = int.MinValue;
+            for (var i = 0; i < _starts.Length; i++)
+            {
+                if (_counts[i] > 0)
+                {
+                    first = Math.Min(first, _starts[i]);
+                    last = Math.Max(last, _starts[i] + _counts[i] - 1);
+                }
+            }
+
+            return (first, last);
+        }
+
+        public static TapKernel Build(double origin, double scale, int taps, int size, int extent)
+        {
+            var starts = new int[size];
+            var counts = new int[size];
+            var offsets = new int[size];
+            var weights = new List<float>(size * (taps + 2));
+            var span = new Dictionary<int, float>(taps * 2);
+            for (var o = 0; o < size; o++)
+            {
+                span.Clear();
+                for (var t = 0; t < taps; t++)
+                {
+                    var position = origin + (o + (t + 0.5) / taps) * scale - 0.5;
+                    var floor = Math.Floor(position);
+                    var fraction = (float)(position - floor);
+                    var index = (int)floor;
+                    Add(span, index, (1 - fraction) / taps, extent);
+                    Add(span, index + 1, fraction / taps, extent);
+                }
+
+                offsets[o] = weights.Count;
+                if (span.Count == 0)
+                {
+                    continue;
+                }
+
+                var lo = int.MaxValue;
+                var hi = int.MinValue;
+                foreach (var index in span.Keys)
+                {
+                    lo = Math.Min(lo, index);
+                    hi = Math.Max(hi, index);
+                }
+
+                starts[o] = lo;
+                counts[o] = hi - lo + 1;
+                for (var index = lo; index <= hi; index++)
+                {
+                    weights.Add(span.GetValueOrDefault(index));
+                }
+            }
+
+            return new TapKernel(starts, counts, offsets, [.. weights]);
+        }
+
+        private static void Add(Dictionary<int, float> span, int index, float weight, int extent)
+        {
+            if (index >= 0 && index < extent && weight != 0)
+            {
+                span[index] = span.GetValueOrDefault(index) + weight;
+            }
         }
     }
-
-    /// <summary>Outside the frame is black, like the camera's mask around the field.</summary>
-    private static float Sample(byte[] src, int w, int h, int x, int y, int c)
-        => x < 0 || y < 0 || x >= w || y >= h ? 0f : src[(y * w + x) * 3 + c];
 }
