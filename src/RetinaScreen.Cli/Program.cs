@@ -42,6 +42,8 @@ static void PrintUsage(TextWriter output)
                                    send DICOM files as a camera would (C-STORE SCU) over N parallel associations; with --propose, files in other transfer syntaxes are skipped (no transcoding)
           synth --out DIR [--count N] [--seed S] [--ungradable-fraction F] [--png]
                                    write synthetic fundus photographs (Ophthalmic Photography DICOM) and labels.csv
+          synth pathology --out DIR [--count N] [--seed S] [--slides | --tiles] [--size PX] [--tumour-fraction F]
+                                   write synthetic H&E lymph node slides (VL Whole Slide Microscopy DICOM, tumour masks) or labelled 64x64 patches
           validate --model CARD --data DIR [--json OUT] [--candidate CARD] [--gradability CARD|rules]
                                    measure a DR model and the gradability check on a labelled folder (Gulshan-style table)
           migrate [--wait SECONDS]  apply the database migrations of the configured provider (distributed mode)

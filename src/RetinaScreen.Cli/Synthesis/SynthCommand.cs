@@ -17,6 +17,11 @@ public static class SynthCommand
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
+        if (args.Count > 0 && args[0] == "pathology")
+        {
+            return Pathology.PathologySynthCommand.Run(args.Skip(1).ToArray(), stdout, stderr);
+        }
+
         string? output = null;
         var options = new SynthDatasetOptions { Format = SynthOutputFormat.Dicom };
         try
