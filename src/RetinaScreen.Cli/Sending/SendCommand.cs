@@ -1,24 +1,32 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Authentication;
+using System.Security.Cryptography;
 using RetinaScreen.Dicom.Network;
 
 namespace RetinaScreen.Cli.Sending;
 
 /// <summary>
-/// <c>retinascreen send HOST PORT FILE|DIR [--aet AE] [--aec AE] [--associations N] [--propose TS[,TS...]]</c>: acts as
+/// <c>retinascreen send HOST PORT FILE|DIR [--aet AE] [--aec AE] [--associations N] [--propose TS[,TS...]] [--tls ...]</c>: acts as
 /// a camera, sending DICOM files with C-STORE. The files are split over N parallel associations, each carrying its share
 /// on one association. With <c>--propose</c> only files already encoded in one of the listed transfer syntaxes are sent:
 /// there is no transcoder, so a file in another syntax is skipped and reported, never re-encoded.
+/// With <c>--tls</c> it connects over DICOM TLS, verifying the server against <c>--tls-ca</c> (or the system roots) and
+/// authenticating with <c>--tls-cert</c>/<c>--tls-key</c> where given.
 /// Exit code 0 only when every file that was not skipped was stored.
 /// </summary>
 public static class SendCommand
 {
     public const string Usage =
         "usage: retinascreen send HOST PORT FILE|DIR [--aet CALLING_AE] [--aec CALLED_AE] [--associations N=1] [--propose TS[,TS...]]\n" +
+        "                         [--tls [--tls-cert PEM --tls-key PEM] [--tls-ca PEM]]\n" +
         "  --associations N   split the files over N parallel associations, each reused for its whole share\n" +
         "  --propose TS,...   send only files whose own transfer syntax is listed (UIDs, or implicit, explicit, deflate,\n" +
         "                     jpeg-baseline, jpeg-lossless, jpeg2000, jpeg2000-lossless); files are never transcoded, so\n" +
-        "                     the others are reported as skipped";
+        "                     the others are reported as skipped\n" +
+        "  --tls              connect over DICOM TLS (TLS 1.2/1.3; the port is usually 2762)\n" +
+        "  --tls-cert, --tls-key PEM  this sender's certificate and private key, for servers that authenticate devices\n" +
+        "  --tls-ca PEM       trust anchors for the server's certificate (default: the system's trusted roots)";
 
     // Short names for the syntaxes cameras send; anything else is given as a UID.
     private static readonly Dictionary<string, string> TransferSyntaxNames = new(StringComparer.OrdinalIgnoreCase)
@@ -42,6 +50,8 @@ public static class SendCommand
         var calledAe = "RETINASCREEN";
         var associations = 1;
         HashSet<string>? proposed = null;
+        var tls = false;
+        string? tlsCert = null, tlsKey = null, tlsCa = null;
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])
@@ -65,6 +75,10 @@ public static class SendCommand
                     }
 
                     break;
+                case "--tls": tls = true; break;
+                case "--tls-cert" when i + 1 < args.Count: tlsCert = args[++i]; break;
+                case "--tls-key" when i + 1 < args.Count: tlsKey = args[++i]; break;
+                case "--tls-ca" when i + 1 < args.Count: tlsCa = args[++i]; break;
                 default: positional.Add(args[i]); break;
             }
         }
@@ -75,7 +89,31 @@ public static class SendCommand
             return 2;
         }
 
+        if (!tls && (tlsCert ?? tlsKey ?? tlsCa) is not null)
+        {
+            stderr.WriteLine("send: --tls-cert, --tls-key and --tls-ca need --tls");
+            return 2;
+        }
+
         var host = positional[0];
+        DicomClientTlsOptions? tlsOptions = null;
+        if (tls)
+        {
+            try
+            {
+                tlsOptions = new DicomClientTlsOptions
+                {
+                    ClientCertificate = tlsCert is null ? null : DicomTls.LoadCertificateWithKey(tlsCert, tlsKey, password: null).Certificate,
+                    TrustAnchors = tlsCa is null ? null : DicomTls.LoadPemCertificates(tlsCa),
+                };
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+            {
+                stderr.WriteLine($"send: cannot load the TLS certificate or key: {ex.Message}");
+                return 2;
+            }
+        }
+
         var files = ListFiles(positional[2]);
         if (files.Count == 0)
         {
@@ -116,7 +154,7 @@ public static class SendCommand
             .Select(s => items.Skip(s * items.Count / shareCount).Take(((s + 1) * items.Count / shareCount) - (s * items.Count / shareCount)).ToList())
             .ToList();
 
-        var client = new DicomClient();
+        var client = new DicomClient(new DicomClientOptions { Tls = tlsOptions });
         var stopwatch = Stopwatch.StartNew();
         var outcomes = await Task.WhenAll(shares.Select(share => SendShareAsync(client, host, port, callingAe, calledAe, share)));
         stopwatch.Stop();
@@ -177,7 +215,7 @@ public static class SendCommand
         {
             return (await client.StoreAsync(host, port, callingAe, calledAe, share.Select(s => s.Item).ToList()), null);
         }
-        catch (Exception ex) when (ex is DicomNetworkException or IOException or System.Net.Sockets.SocketException or TimeoutException)
+        catch (Exception ex) when (ex is DicomNetworkException or IOException or System.Net.Sockets.SocketException or TimeoutException or AuthenticationException)
         {
             return (null, ex.Message);
         }

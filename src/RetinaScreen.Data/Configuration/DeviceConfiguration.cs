@@ -15,10 +15,13 @@ internal sealed class DeviceConfiguration : IEntityTypeConfiguration<Device>
         builder.Property(d => d.AeTitle).HasMaxLength(16);
         builder.Property(d => d.AllowedAddress).HasMaxLength(64);
         builder.Property(d => d.ApiTokenSha256).HasMaxLength(64);
+        builder.Property(d => d.CertificateThumbprint).HasMaxLength(64);
 
         builder.HasIndex(d => d.Name).IsUnique();
         // A token identifies exactly one device.
         builder.HasIndex(d => d.ApiTokenSha256).IsUnique();
         builder.HasIndex(d => d.AeTitle);
+        // A certificate identifies exactly one device.
+        builder.HasIndex(d => d.CertificateThumbprint).IsUnique();
     }
 }

@@ -15,6 +15,11 @@ public sealed class Device
     public string? AllowedAddress { get; set; }
     /// <summary>Lower-case hex SHA-256 of the API token; the token itself is shown once, at registration.</summary>
     public required string ApiTokenSha256 { get; set; }
+    /// <summary>
+    /// Lower-case hex SHA-256 of the DER client certificate the device presents over DICOM TLS; null when it does
+    /// not authenticate by certificate.
+    /// </summary>
+    public string? CertificateThumbprint { get; set; }
     public bool Enabled { get; set; } = true;
     public DateTimeOffset RegisteredAt { get; set; }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -9,6 +10,7 @@ namespace RetinaScreen.Dicom.Network;
 /// <summary>
 /// C-ECHO and C-STORE SCP (PS3.4 Annex A and B over PS3.8 TCP). Each association runs as its own task; received data
 /// sets stream straight to a Part 10 file in the temp folder and are handed to the <see cref="IDicomStoreHandler"/>.
+/// With <see cref="DicomServerOptions.Tls"/> configured, a second port serves the same associations over TLS (PS3.15 B.9).
 /// </summary>
 public sealed class DicomServer : IAsyncDisposable
 {
@@ -20,6 +22,8 @@ public sealed class DicomServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Socket? _listener;
     private Task? _acceptLoop;
+    private Socket? _tlsListener;
+    private Task? _tlsAcceptLoop;
     private long _nextAssociationId;
     private int _activeAssociations;
 
@@ -42,6 +46,9 @@ public sealed class DicomServer : IAsyncDisposable
     /// <summary>The port actually listened on; meaningful after <see cref="StartAsync"/>, and the ephemeral port when configured with 0.</summary>
     public int BoundPort { get; private set; }
 
+    /// <summary>The TLS port actually listened on after <see cref="StartAsync"/>; 0 when TLS is not configured.</summary>
+    public int BoundTlsPort { get; private set; }
+
     /// <summary>Associations currently established (accepted and not yet released or aborted).</summary>
     public int ActiveAssociations => Volatile.Read(ref _activeAssociations);
 
@@ -57,11 +64,13 @@ public sealed class DicomServer : IAsyncDisposable
 
         Directory.CreateDirectory(TempDirectory);
         var address = string.IsNullOrEmpty(_options.BindAddress) ? IPAddress.Any : IPAddress.Parse(_options.BindAddress);
-        var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        // A configured but unreadable certificate fails the start rather than leaving the secure port silently closed.
+        var tls = _options.Tls.IsEnabled ? new DicomTlsServerContext(_options.Tls) : null;
+        var listener = Listen(address, _options.Port);
+        Socket? tlsListener = null;
         try
         {
-            listener.Bind(new IPEndPoint(address, _options.Port));
-            listener.Listen(Math.Max(16, _options.MaxConcurrentAssociations));
+            tlsListener = tls is null ? null : Listen(address, _options.Tls.Port);
         }
         catch
         {
@@ -73,8 +82,33 @@ public sealed class DicomServer : IAsyncDisposable
         var endPoint = (IPEndPoint)listener.LocalEndPoint!;
         BoundPort = endPoint.Port;
         NetworkLog.ServerListening(_logger, endPoint);
-        _acceptLoop = AcceptLoopAsync(listener, _stopping.Token);
+        _acceptLoop = AcceptLoopAsync(listener, tls: null, _stopping.Token);
+        if (tlsListener is not null)
+        {
+            _tlsListener = tlsListener;
+            var tlsEndPoint = (IPEndPoint)tlsListener.LocalEndPoint!;
+            BoundTlsPort = tlsEndPoint.Port;
+            NetworkLog.TlsServerListening(_logger, tlsEndPoint, _options.Tls.RequireClientCertificate);
+            _tlsAcceptLoop = AcceptLoopAsync(tlsListener, tls, _stopping.Token);
+        }
+
         return Task.CompletedTask;
+    }
+
+    private Socket Listen(IPAddress address, int port)
+    {
+        var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            listener.Bind(new IPEndPoint(address, port));
+            listener.Listen(Math.Max(16, _options.MaxConcurrentAssociations));
+            return listener;
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken = default)
@@ -86,13 +120,20 @@ public sealed class DicomServer : IAsyncDisposable
 
         await _stopping.CancelAsync();
         _listener.Dispose();
+        _tlsListener?.Dispose();
         if (_acceptLoop is not null)
         {
             await _acceptLoop.WaitAsync(cancellationToken);
         }
 
+        if (_tlsAcceptLoop is not null)
+        {
+            await _tlsAcceptLoop.WaitAsync(cancellationToken);
+        }
+
         await Task.WhenAll(_associations.Values).WaitAsync(cancellationToken);
         _listener = null;
+        _tlsListener = null;
         NetworkLog.ServerStopped(_logger);
     }
 
@@ -116,7 +157,7 @@ public sealed class DicomServer : IAsyncDisposable
 
     internal void LeaveAssociation() => Interlocked.Decrement(ref _activeAssociations);
 
-    private async Task AcceptLoopAsync(Socket listener, CancellationToken stopping)
+    private async Task AcceptLoopAsync(Socket listener, DicomTlsServerContext? tls, CancellationToken stopping)
     {
         while (!stopping.IsCancellationRequested)
         {
@@ -137,16 +178,7 @@ public sealed class DicomServer : IAsyncDisposable
 
             socket.NoDelay = true;
             var id = Interlocked.Increment(ref _nextAssociationId);
-            var association = new ScpAssociation(id, socket, _options, TempDirectory, _policy, _storeHandler, this, _logger);
-            var task = Task.Run(
-                async () =>
-                {
-                    using (association)
-                    {
-                        await association.RunAsync(stopping);
-                    }
-                },
-                CancellationToken.None);
+            var task = Task.Run(() => tls is null ? RunAssociationAsync(id, socket, null, null, stopping) : RunTlsAssociationAsync(id, socket, tls, stopping), CancellationToken.None);
             _associations[id] = task;
             _ = task.ContinueWith(
                 (_, state) => _associations.TryRemove((long)state!, out Task? _),
@@ -155,5 +187,39 @@ public sealed class DicomServer : IAsyncDisposable
                 TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default);
         }
+    }
+
+    private async Task RunAssociationAsync(long id, Socket socket, Stream? transport, DicomTransportSecurity? security, CancellationToken stopping)
+    {
+        using var association = new ScpAssociation(id, socket, _options, TempDirectory, _policy, _storeHandler, this, _logger)
+        {
+            Transport = transport,
+            Security = security,
+        };
+        await association.RunAsync(stopping);
+    }
+
+    /// <summary>
+    /// The handshake runs on the connection's own task under its own timeout, so a peer that never completes it holds
+    /// neither the accept loop nor an association slot for longer than that.
+    /// </summary>
+    private async Task RunTlsAssociationAsync(long id, Socket socket, DicomTlsServerContext tls, CancellationToken stopping)
+    {
+        SslStream stream;
+        DicomTransportSecurity security;
+        try
+        {
+            (stream, security) = await tls.AuthenticateAsync(new NetworkStream(socket, ownsSocket: true), stopping);
+        }
+        catch (Exception ex)
+        {
+            // Whatever failed the handshake (a plain-TCP peer, a refused certificate, silence, a platform TLS error),
+            // the SslStream has closed the socket; it ends here and never reaches the association code.
+            NetworkLog.TlsHandshakeFailed(_logger, id, ex);
+            return;
+        }
+
+        NetworkLog.TlsEstablished(_logger, id, security.Protocol, security.ClientCertificate is not null);
+        await RunAssociationAsync(id, socket, stream, security, stopping);
     }
 }

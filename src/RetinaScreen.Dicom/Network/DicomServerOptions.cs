@@ -45,6 +45,9 @@ public sealed record DicomServerOptions
     /// <summary>Folder for data sets being received; null or empty uses a "retinascreen-dicom" folder under the system temp path.</summary>
     public string? TempDirectory { get; set; }
 
+    /// <summary>The DICOM TLS listener on its own port; off unless a certificate is configured.</summary>
+    public DicomTlsOptions Tls { get; set; } = new();
+
     /// <summary>Flush the received Part 10 file to disk before the handler sees it, so a success can be durable.</summary>
     public bool FlushTempFileToDisk { get; set; } = true;
 
@@ -93,6 +96,12 @@ public sealed record DicomServerOptions
         if (ArtimTimeout <= TimeSpan.Zero || IdleTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentException("Timeouts must be positive.", nameof(ArtimTimeout));
+        }
+
+        Tls.Validate();
+        if (Tls.IsEnabled && Tls.Port != 0 && Tls.Port == Port)
+        {
+            throw new ArgumentException("The TLS port must differ from the plain DICOM port.", nameof(Tls));
         }
     }
 }

@@ -1,3 +1,5 @@
+using System.Security.Cryptography.X509Certificates;
+
 namespace RetinaScreen.Dicom.Network;
 
 /// <summary>
@@ -54,4 +56,20 @@ public sealed record DicomClientOptions
 
     /// <summary>Cap on the PDUs we send, whatever the peer allows (0 from the peer means unlimited).</summary>
     public int MaxSendPduLength { get; init; } = 256 * 1024;
+
+    /// <summary>Connect over TLS (PS3.15 B.9) when set; plain TCP when null.</summary>
+    public DicomClientTlsOptions? Tls { get; init; }
+}
+
+/// <summary>SCU side of DICOM TLS: TLS 1.2/1.3, the server verified against <see cref="TrustAnchors"/>.</summary>
+public sealed record DicomClientTlsOptions
+{
+    /// <summary>Our certificate with its private key, for servers that authenticate devices; null sends none.</summary>
+    public X509Certificate2? ClientCertificate { get; init; }
+
+    /// <summary>Trust anchors for the server's certificate; null uses the system's trusted roots.</summary>
+    public X509Certificate2Collection? TrustAnchors { get; init; }
+
+    /// <summary>Name the server certificate must carry; null uses the host connected to.</summary>
+    public string? TargetHost { get; init; }
 }

@@ -21,6 +21,13 @@ public interface IDicomAssociationPolicy
     /// <summary>False rejects the association: A-ASSOCIATE-RJ permanent, service user, calling AE title not recognized.</summary>
     bool IsCallingPeerAccepted(string callingAeTitle, IPEndPoint remoteEndPoint);
 
+    /// <summary>
+    /// As <see cref="IsCallingPeerAccepted(string, IPEndPoint)"/>, for a connection whose TLS handshake established
+    /// <paramref name="security"/> (null for plain TCP); a policy that authenticates devices by certificate overrides it.
+    /// </summary>
+    bool IsCallingPeerAccepted(string callingAeTitle, IPEndPoint remoteEndPoint, DicomTransportSecurity? security) =>
+        IsCallingPeerAccepted(callingAeTitle, remoteEndPoint);
+
     DicomPresentationContextDecision NegotiatePresentationContext(string abstractSyntaxUid, IReadOnlyList<string> proposedTransferSyntaxUids);
 }
 

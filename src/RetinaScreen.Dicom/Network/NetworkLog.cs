@@ -69,6 +69,15 @@ internal static partial class NetworkLog
     [LoggerMessage(EventId = 1019, Level = LogLevel.Debug, Message = "Association {AssociationId}: C-STORE refused before reading: status 0x{Status:X4}")]
     public static partial void StoreRefused(ILogger logger, long associationId, ushort status);
 
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Information, Message = "DICOM TLS SCP listening on {EndPoint} (client certificate required: {RequireClientCertificate})")]
+    public static partial void TlsServerListening(ILogger logger, EndPoint endPoint, bool requireClientCertificate);
+
+    [LoggerMessage(EventId = 1021, Level = LogLevel.Warning, Message = "Connection {AssociationId}: TLS handshake failed or timed out; closed")]
+    public static partial void TlsHandshakeFailed(ILogger logger, long associationId, Exception exception);
+
+    [LoggerMessage(EventId = 1022, Level = LogLevel.Debug, Message = "Connection {AssociationId}: {Protocol} established, client certificate presented: {ClientCertificate}")]
+    public static partial void TlsEstablished(ILogger logger, long associationId, System.Security.Authentication.SslProtocols protocol, bool clientCertificate);
+
     [LoggerMessage(EventId = 1050, Level = LogLevel.Debug, Message = "SCU association to {Host}:{Port} as {CallingAeTitle} -> {CalledAeTitle}")]
     public static partial void ClientConnecting(ILogger logger, string host, int port, string callingAeTitle, string calledAeTitle);
 

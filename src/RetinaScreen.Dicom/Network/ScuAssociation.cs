@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Net.Security;
 using System.Net.Sockets;
 using RetinaScreen.Dicom.Network.Dimse;
 using RetinaScreen.Dicom.Network.Pdus;
@@ -9,7 +10,7 @@ namespace RetinaScreen.Dicom.Network;
 /// <summary>The requestor side of one association (PS3.8 9.2 state machine, requestor side), used by <see cref="DicomClient"/>.</summary>
 internal sealed class ScuAssociation : IAsyncDisposable
 {
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly PduChannel _channel;
     private readonly DicomClientOptions _options;
     private readonly Dictionary<byte, string> _acceptedTransferSyntaxes = [];
@@ -17,9 +18,9 @@ internal sealed class ScuAssociation : IAsyncDisposable
     private int _maxFragment;
     private bool _closed;
 
-    private ScuAssociation(Socket socket, DicomClientOptions options)
+    private ScuAssociation(Stream stream, DicomClientOptions options)
     {
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _stream = stream;
         _channel = new PduChannel(_stream);
         _options = options;
     }
@@ -39,15 +40,24 @@ internal sealed class ScuAssociation : IAsyncDisposable
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         ScuAssociation? association = null;
+        Stream? stream = null;
         try
         {
             using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
                 connectTimeout.CancelAfter(options.ConnectTimeout);
                 await socket.ConnectAsync(host, port, connectTimeout.Token);
+                stream = new NetworkStream(socket, ownsSocket: true);
+                if (options.Tls is { } tls)
+                {
+                    var secure = new SslStream(stream, leaveInnerStreamOpen: false);
+                    stream = secure;
+                    await secure.AuthenticateAsClientAsync(
+                        DicomTls.ClientOptions(tls.TargetHost ?? host, tls.ClientCertificate, tls.TrustAnchors), connectTimeout.Token);
+                }
             }
 
-            association = new ScuAssociation(socket, options);
+            association = new ScuAssociation(stream, options);
             await association.NegotiateAsync(callingAeTitle, calledAeTitle, proposals, cancellationToken);
             return association;
         }
@@ -56,6 +66,10 @@ internal sealed class ScuAssociation : IAsyncDisposable
             if (association is not null)
             {
                 await association.DisposeAsync();
+            }
+            else if (stream is not null)
+            {
+                await stream.DisposeAsync();
             }
             else
             {

@@ -22,6 +22,10 @@ public sealed partial class DicomListenerService(
         _server = new DicomServer(settings, storeHandler, policy, serverLogger);
         await _server.StartAsync(cancellationToken);
         LogListening(logger, settings.AeTitle, _server.BoundPort);
+        if (settings.Tls.IsEnabled)
+        {
+            LogTlsListening(logger, settings.AeTitle, _server.BoundTlsPort, settings.Tls.RequireClientCertificate);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -59,4 +63,7 @@ public sealed partial class DicomListenerService(
 
     [LoggerMessage(EventId = 4100, Level = LogLevel.Information, Message = "DICOM SCP {AeTitle} listening on port {Port}")]
     private static partial void LogListening(ILogger logger, string aeTitle, int port);
+
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "DICOM TLS SCP {AeTitle} listening on port {Port} (client certificate required: {RequireClientCertificate})")]
+    private static partial void LogTlsListening(ILogger logger, string aeTitle, int port, bool requireClientCertificate);
 }

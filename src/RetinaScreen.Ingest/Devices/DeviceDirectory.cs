@@ -16,9 +16,9 @@ public sealed class DeviceDirectory(IDbContextFactory<RetinaScreenDbContext> dbF
     private readonly Lock _gate = new();
     private Snapshot? _snapshot;
 
-    public sealed record Entry(long Id, string Name, string? AeTitle, string? AllowedAddress, bool Enabled);
+    public sealed record Entry(long Id, string Name, string? AeTitle, string? AllowedAddress, bool Enabled, string? CertificateThumbprint = null);
 
-    private sealed record Snapshot(IReadOnlyDictionary<string, Entry[]> ByAeTitle, DateTimeOffset LoadedAt);
+    private sealed record Snapshot(IReadOnlyDictionary<string, Entry[]> ByAeTitle, IReadOnlyDictionary<string, Entry> ByCertificate, DateTimeOffset LoadedAt);
 
     /// <summary>The enabled device holding this token, or null.</summary>
     public async Task<Entry?> FindByTokenAsync(string token, CancellationToken cancellationToken)
@@ -33,9 +33,17 @@ public sealed class DeviceDirectory(IDbContextFactory<RetinaScreenDbContext> dbF
     public IReadOnlyList<Entry> FindByAeTitle(string aeTitle) =>
         Current().ByAeTitle.TryGetValue(aeTitle, out var entries) ? entries : [];
 
-    /// <summary>The enabled device of this AE title whose allowed address admits the caller, or null.</summary>
-    public Entry? Match(string aeTitle, IPAddress address) =>
-        FindByAeTitle(aeTitle).FirstOrDefault(d => d.Enabled && (d.AllowedAddress is null || AddressRange.Contains(d.AllowedAddress, address)));
+    /// <summary>
+    /// The enabled device of this AE title whose allowed address admits the caller, or null. A device registered with
+    /// a certificate only matches here when the caller presented that certificate: its AE title alone proves nothing.
+    /// </summary>
+    public Entry? Match(string aeTitle, IPAddress address, string? certificateThumbprint = null) =>
+        FindByAeTitle(aeTitle).FirstOrDefault(d => d.Enabled && (d.AllowedAddress is null || AddressRange.Contains(d.AllowedAddress, address))
+            && (d.CertificateThumbprint is null || string.Equals(d.CertificateThumbprint, certificateThumbprint, StringComparison.Ordinal)));
+
+    /// <summary>The device registered with this client certificate thumbprint (enabled or not), or null.</summary>
+    public Entry? FindByCertificate(string thumbprint) =>
+        Current().ByCertificate.GetValueOrDefault(thumbprint);
 
     public void Invalidate()
     {
@@ -56,14 +64,18 @@ public sealed class DeviceDirectory(IDbContextFactory<RetinaScreenDbContext> dbF
 
             // A small table read under the lock: concurrent negotiations wait for one load rather than each loading.
             using var db = dbFactory.CreateDbContext();
-            var byAe = db.Devices.AsNoTracking().Where(d => d.AeTitle != null).AsEnumerable()
+            var entries = db.Devices.AsNoTracking().Where(d => d.AeTitle != null || d.CertificateThumbprint != null).AsEnumerable()
                 .Select(ToEntry)
+                .ToArray();
+            var byAe = entries.Where(d => d.AeTitle is not null)
                 .GroupBy(d => d.AeTitle!, StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
-            _snapshot = new Snapshot(byAe, clock.GetUtcNow());
+            var byCertificate = entries.Where(d => d.CertificateThumbprint is not null)
+                .ToDictionary(d => d.CertificateThumbprint!, StringComparer.Ordinal);
+            _snapshot = new Snapshot(byAe, byCertificate, clock.GetUtcNow());
             return _snapshot;
         }
     }
 
-    private static Entry ToEntry(Device d) => new(d.Id, d.Name, d.AeTitle, d.AllowedAddress, d.Enabled);
+    private static Entry ToEntry(Device d) => new(d.Id, d.Name, d.AeTitle, d.AllowedAddress, d.Enabled, d.CertificateThumbprint);
 }

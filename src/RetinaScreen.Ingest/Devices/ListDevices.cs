@@ -8,12 +8,12 @@ namespace RetinaScreen.Ingest.Devices;
 /// <summary><c>GET /api/admin/devices</c>: the registered devices, never their tokens.</summary>
 public static class ListDevices
 {
-    public sealed record Item(long Id, string Name, string? Site, string? AeTitle, string? AllowedAddress, bool Enabled, DateTimeOffset RegisteredAt);
+    public sealed record Item(long Id, string Name, string? Site, string? AeTitle, string? AllowedAddress, bool Enabled, DateTimeOffset RegisteredAt, string? CertificateThumbprint);
 
     public static async Task<Ok<Item[]>> HandleAsync(IDbContextFactory<RetinaScreenDbContext> dbFactory, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var devices = await db.Devices.AsNoTracking().OrderBy(d => d.Id).ToArrayAsync(cancellationToken);
-        return TypedResults.Ok(devices.Select(d => new Item(d.Id, d.Name, d.Site, d.AeTitle, d.AllowedAddress, d.Enabled, d.RegisteredAt)).ToArray());
+        return TypedResults.Ok(devices.Select(d => new Item(d.Id, d.Name, d.Site, d.AeTitle, d.AllowedAddress, d.Enabled, d.RegisteredAt, d.CertificateThumbprint)).ToArray());
     }
 }

@@ -12,9 +12,10 @@ namespace RetinaScreen.Ingest.Devices;
 /// <summary><c>POST /api/admin/devices</c>: registers a camera or gateway and issues its API token, shown only in this answer.</summary>
 public static class RegisterDevice
 {
-    public sealed record Request(string Name, string? Site, string? AeTitle, string? AllowedAddress, bool Enabled = true);
+    /// <param name="CertificateThumbprint">SHA-256 of the device's DICOM TLS client certificate (64 hex digits, colons allowed).</param>
+    public sealed record Request(string Name, string? Site, string? AeTitle, string? AllowedAddress, bool Enabled = true, string? CertificateThumbprint = null);
 
-    public sealed record Response(long Id, string Name, string? Site, string? AeTitle, string? AllowedAddress, bool Enabled, string ApiToken);
+    public sealed record Response(long Id, string Name, string? Site, string? AeTitle, string? AllowedAddress, bool Enabled, string ApiToken, string? CertificateThumbprint);
 
     public static async Task<Results<Created<Response>, ValidationProblem, Conflict<ProblemDetailsMessage>>> HandleAsync(
         Request request,
@@ -37,6 +38,7 @@ public static class RegisterDevice
             Site = string.IsNullOrWhiteSpace(request.Site) ? null : request.Site.Trim(),
             AeTitle = string.IsNullOrWhiteSpace(request.AeTitle) ? null : request.AeTitle.Trim(),
             AllowedAddress = string.IsNullOrWhiteSpace(request.AllowedAddress) ? null : request.AllowedAddress.Trim(),
+            CertificateThumbprint = NormalizeThumbprint(request.CertificateThumbprint),
             ApiTokenSha256 = DeviceTokens.Hash(token),
             Enabled = request.Enabled,
             RegisteredAt = clock.GetUtcNow(),
@@ -48,6 +50,11 @@ public static class RegisterDevice
             return TypedResults.Conflict(new ProblemDetailsMessage("A device with this name is already registered."));
         }
 
+        if (device.CertificateThumbprint is not null && await db.Devices.AnyAsync(d => d.CertificateThumbprint == device.CertificateThumbprint, cancellationToken))
+        {
+            return TypedResults.Conflict(new ProblemDetailsMessage("This certificate is already registered to another device."));
+        }
+
         db.Devices.Add(device);
         db.AuditEvents.Add(new AuditEvent
         {
@@ -56,14 +63,14 @@ public static class RegisterDevice
             Action = "device.registered",
             EntityType = nameof(Device),
             EntityId = device.Name,
-            Details = JsonSerializer.Serialize(new { device.Site, device.AeTitle, device.AllowedAddress, device.Enabled }),
+            Details = JsonSerializer.Serialize(new { device.Site, device.AeTitle, device.AllowedAddress, device.Enabled, device.CertificateThumbprint }),
         });
         await db.SaveChangesAsync(cancellationToken);
         directory.Invalidate();
 
         return TypedResults.Created(
             $"/api/admin/devices/{device.Id}",
-            new Response(device.Id, device.Name, device.Site, device.AeTitle, device.AllowedAddress, device.Enabled, token));
+            new Response(device.Id, device.Name, device.Site, device.AeTitle, device.AllowedAddress, device.Enabled, token, device.CertificateThumbprint));
     }
 
     private static Dictionary<string, string[]> Validate(Request request)
@@ -85,6 +92,12 @@ public static class RegisterDevice
             errors["allowedAddress"] = ["An IPv4/IPv6 address or CIDR block is required."];
         }
 
+        var thumbprint = NormalizeThumbprint(request.CertificateThumbprint);
+        if (thumbprint is not null && (thumbprint.Length != 64 || !thumbprint.All(char.IsAsciiHexDigitLower)))
+        {
+            errors["certificateThumbprint"] = ["A SHA-256 certificate thumbprint is 64 hexadecimal digits (colons allowed)."];
+        }
+
         if (request.Site is { Length: > 128 })
         {
             errors["site"] = ["At most 128 characters."];
@@ -92,6 +105,10 @@ public static class RegisterDevice
 
         return errors;
     }
+
+    /// <summary>Thumbprints are copied from tools that print them upper-case and colon-separated; they are kept lower-case hex.</summary>
+    private static string? NormalizeThumbprint(string? thumbprint) =>
+        string.IsNullOrWhiteSpace(thumbprint) ? null : thumbprint.Trim().Replace(":", "", StringComparison.Ordinal).ToLowerInvariant();
 }
 
 /// <summary>A problem answer body whose detail is safe to show (no patient data).</summary>
