@@ -45,7 +45,8 @@ static void PrintUsage(TextWriter output)
           synth pathology --out DIR [--count N] [--seed S] [--slides | --tiles] [--size PX] [--tumour-fraction F]
                                    write synthetic H&E lymph node slides (VL Whole Slide Microscopy DICOM, tumour masks) or labelled 64x64 patches
           validate --model CARD --data DIR [--json OUT] [--candidate CARD] [--gradability CARD|rules]
-                                   measure a DR model and the gradability check on a labelled folder (Gulshan-style table)
+                                   measure a DR model and the gradability check on a labelled folder (Gulshan-style table);
+                                   with a metastasis card, slide-level AUC on slides from `synth pathology --slides`
           migrate [--wait SECONDS]  apply the database migrations of the configured provider (distributed mode)
           dicom dump FILE [--json] print a DICOM file as a tree, or as the DICOM JSON model (PS3.18 Annex F)
         """);

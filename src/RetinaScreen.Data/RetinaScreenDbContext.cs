@@ -21,6 +21,7 @@ public sealed class RetinaScreenDbContext(DbContextOptions<RetinaScreenDbContext
     public DbSet<ModelVersion> ModelVersions => Set<ModelVersion>();
     public DbSet<Prediction> Predictions => Set<Prediction>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<RetinaScreen.Data.Pathology.SlideAnalysis> SlideAnalyses => Set<RetinaScreen.Data.Pathology.SlideAnalysis>();
     public DbSet<RetinaScreen.Data.Outbox.OutboxMessage> OutboxMessages => Set<RetinaScreen.Data.Outbox.OutboxMessage>();
     public DbSet<RetinaScreen.Data.Devices.Device> Devices => Set<RetinaScreen.Data.Devices.Device>();
     /// <summary>ASP.NET Core data-protection keys (they sign login tokens), shared by every portal replica.</summary>

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using RetinaScreen.Inference.Pathology;
 using RetinaScreen.Inference.Screening;
 
 namespace RetinaScreen.Inference;
@@ -15,12 +16,14 @@ public static class InferenceModule
             sp.GetRequiredService<Quality.GradabilityAssessor>(), sp.GetRequiredService<Engine.DrBatchingEngine>(), sp.GetRequiredService<Grading.ShadowGrader>()));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<Engine.ModelWarmup>();
+        builder.Services.AddSlideAnalysis(builder.Configuration);
         return builder;
     }
 
     public static IBusRegistrationConfigurator AddInferenceConsumers(this IBusRegistrationConfigurator bus)
     {
         bus.AddConsumer<GradeImageConsumer, GradeImageConsumerDefinition>();
+        bus.AddConsumer<AnalyzeSlideConsumer, AnalyzeSlideConsumerDefinition>();
         return bus;
     }
 }

@@ -235,6 +235,10 @@ namespace RetinaScreen.Migrations.PostgreSql.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<string>("CertificateThumbprint")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<bool>("Enabled")
                         .HasColumnType("boolean");
 
@@ -255,6 +259,9 @@ namespace RetinaScreen.Migrations.PostgreSql.Migrations
                     b.HasIndex("AeTitle");
 
                     b.HasIndex("ApiTokenSha256")
+                        .IsUnique();
+
+                    b.HasIndex("CertificateThumbprint")
                         .IsUnique();
 
                     b.HasIndex("Name")
@@ -551,6 +558,80 @@ namespace RetinaScreen.Migrations.PostgreSql.Migrations
                     b.ToTable("OutboxMessages", (string)null);
                 });
 
+            modelBuilder.Entity("RetinaScreen.Data.Pathology.SlideAnalysis", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long?>("CompletedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("FailureReason")
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
+                    b.Property<string>("HeatmapKey")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("ImageSha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<double>("InferenceMilliseconds")
+                        .HasColumnType("double precision");
+
+                    b.Property<Guid>("InstanceId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("ModelVersionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool?>("Positive")
+                        .HasColumnType("boolean");
+
+                    b.Property<double?>("Probability")
+                        .HasColumnType("double precision");
+
+                    b.Property<long?>("ProgressAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<double>("Threshold")
+                        .HasColumnType("double precision");
+
+                    b.Property<int>("TilesAnalysed")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("TilesTotal")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("TissuePatches")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("TopRegions")
+                        .HasMaxLength(4096)
+                        .HasColumnType("character varying(4096)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ModelVersionId");
+
+                    b.HasIndex("InstanceId", "ModelVersionId")
+                        .IsUnique();
+
+                    b.ToTable("SlideAnalyses", (string)null);
+                });
+
             modelBuilder.Entity("RetinaScreen.Data.Screening.ModelVersion", b =>
                 {
                     b.Property<Guid>("Id")
@@ -811,6 +892,25 @@ namespace RetinaScreen.Migrations.PostgreSql.Migrations
                         .IsRequired();
 
                     b.Navigation("Patient");
+                });
+
+            modelBuilder.Entity("RetinaScreen.Data.Pathology.SlideAnalysis", b =>
+                {
+                    b.HasOne("RetinaScreen.Data.Imaging.Instance", "Instance")
+                        .WithMany()
+                        .HasForeignKey("InstanceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("RetinaScreen.Data.Screening.ModelVersion", "ModelVersion")
+                        .WithMany()
+                        .HasForeignKey("ModelVersionId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("Instance");
+
+                    b.Navigation("ModelVersion");
                 });
 
             modelBuilder.Entity("RetinaScreen.Data.Screening.Prediction", b =>

@@ -220,6 +220,10 @@ namespace RetinaScreen.Migrations.Sqlite.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("CertificateThumbprint")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("Enabled")
                         .HasColumnType("INTEGER");
 
@@ -240,6 +244,9 @@ namespace RetinaScreen.Migrations.Sqlite.Migrations
                     b.HasIndex("AeTitle");
 
                     b.HasIndex("ApiTokenSha256")
+                        .IsUnique();
+
+                    b.HasIndex("CertificateThumbprint")
                         .IsUnique();
 
                     b.HasIndex("Name")
@@ -536,6 +543,80 @@ namespace RetinaScreen.Migrations.Sqlite.Migrations
                     b.ToTable("OutboxMessages", (string)null);
                 });
 
+            modelBuilder.Entity("RetinaScreen.Data.Pathology.SlideAnalysis", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("CompletedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FailureReason")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("HeatmapKey")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ImageSha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("InferenceMilliseconds")
+                        .HasColumnType("REAL");
+
+                    b.Property<Guid>("InstanceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ModelVersionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool?>("Positive")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("Probability")
+                        .HasColumnType("REAL");
+
+                    b.Property<long?>("ProgressAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("Threshold")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("TilesAnalysed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TilesTotal")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TissuePatches")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TopRegions")
+                        .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ModelVersionId");
+
+                    b.HasIndex("InstanceId", "ModelVersionId")
+                        .IsUnique();
+
+                    b.ToTable("SlideAnalyses", (string)null);
+                });
+
             modelBuilder.Entity("RetinaScreen.Data.Screening.ModelVersion", b =>
                 {
                     b.Property<Guid>("Id")
@@ -796,6 +877,25 @@ namespace RetinaScreen.Migrations.Sqlite.Migrations
                         .IsRequired();
 
                     b.Navigation("Patient");
+                });
+
+            modelBuilder.Entity("RetinaScreen.Data.Pathology.SlideAnalysis", b =>
+                {
+                    b.HasOne("RetinaScreen.Data.Imaging.Instance", "Instance")
+                        .WithMany()
+                        .HasForeignKey("InstanceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("RetinaScreen.Data.Screening.ModelVersion", "ModelVersion")
+                        .WithMany()
+                        .HasForeignKey("ModelVersionId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("Instance");
+
+                    b.Navigation("ModelVersion");
                 });
 
             modelBuilder.Entity("RetinaScreen.Data.Screening.Prediction", b =>

@@ -14,7 +14,8 @@ namespace RetinaScreen.Cli.Validation;
 /// <c>retinascreen validate --model CARD --data DIR [--json OUT] [--candidate CARD] [--gradability CARD|rules]</c>:
 /// measures a DR model (and the gradability check) on a labelled folder (labels.csv as written by <c>synth</c>) the way
 /// Gulshan et al. (JAMA 2016) reported theirs: AUC with a 95 % CI, sensitivity and specificity with 95 % CIs at each
-/// operating point, and for the five ICDR grades the quadratic-weighted kappa and confusion matrix.
+/// operating point, and for the five ICDR grades the quadratic-weighted kappa and confusion matrix. Given a metastasis
+/// model's card it measures slides instead (<see cref="SlideValidation"/>).
 /// </summary>
 public static class ValidateCommand
 {
@@ -67,6 +68,20 @@ public static class ValidateCommand
 
         try
         {
+            // A metastasis card (it has a slide aggregation rule) is measured per slide on a folder of whole slides.
+            if (Inference.Pathology.MetastasisModelCard.IsMetastasisCard(FundusGradingOptions.Resolve(model)))
+            {
+                var slides = SlideValidation.Validate(model, data);
+                stdout.Write(SlideValidation.FormatTable(slides));
+                if (json is not null)
+                {
+                    File.WriteAllText(json, JsonSerializer.Serialize(slides, JsonOptions) + "\n");
+                    stdout.WriteLine($"wrote {json}");
+                }
+
+                return 0;
+            }
+
             var report = Validate(model, data, candidate, gradability);
             stdout.Write(FormatTable(report));
             if (json is not null)
@@ -77,7 +92,8 @@ public static class ValidateCommand
 
             return 0;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or Inference.Models.ModelIntegrityException or FormatException)
+        catch (Exception e) when (e is IOException or InvalidDataException or Inference.Models.ModelIntegrityException or FormatException
+            or JsonException or RetinaScreen.Dicom.Imaging.DicomImagingException or RetinaScreen.Dicom.DicomFormatException)
         {
             stderr.WriteLine($"validate: {e.Message}");
             return 1;

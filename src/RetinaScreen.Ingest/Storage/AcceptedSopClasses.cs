@@ -9,18 +9,19 @@ namespace RetinaScreen.Ingest.Storage;
 /// </summary>
 public static class AcceptedSopClasses
 {
-    /// <summary>Colour fundus photographs the inference workers grade.</summary>
+    /// <summary>What the inference workers look at: colour fundus photographs (graded for DR) and whole slides (analysed
+    /// for metastases, never graded as photographs).</summary>
     public static readonly IReadOnlySet<string> Graded = new HashSet<string>(StringComparer.Ordinal)
     {
         DicomUids.OphthalmicPhotography8Bit,
         DicomUids.VlPhotographicImage,
+        DicomUids.VlWholeSlideMicroscopyImage,
     };
 
     /// <summary>Everything stored: the graded classes and those kept for the record.</summary>
     public static readonly IReadOnlySet<string> Stored = new HashSet<string>(Graded, StringComparer.Ordinal)
     {
         DicomUids.OphthalmicPhotography16Bit,
-        DicomUids.VlWholeSlideMicroscopyImage,
         DicomUids.SecondaryCapture,
         DicomUids.EncapsulatedPdf,
     };
