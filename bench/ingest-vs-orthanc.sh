@@ -3,20 +3,28 @@
 # Ophthalmic Photography files on one association, into RetinaScreen (embedded mode) and into Orthanc (SQLite
 # index, storage in a temp folder on the same disk), in the same run. Prints instances/s, MB/s and RetinaScreen's
 # peak RSS (VmHWM). Wall time is from the first association request until every storescu has exited, i.e. until every
-# C-STORE was answered: what a sender sees. RetinaScreen grades what it receives, which competes for the cores during
-# that window; the count graded by its end is printed. (Raising RetinaScreen__Outbox__PollInterval does not hold
-# grading back, as dispatch is also signalled on commit, so there is no ingest-only mode here.)
+# C-STORE was answered: what a sender sees. RetinaScreen grades what it receives in the same process (one photograph
+# at a time, each waiting up to 2 s for a lull in arrivals: appsettings.json, RetinaScreen:Inference), so grading
+# still shares the cores during that window; the count graded by its end is printed. Each target first receives one
+# warm-up photograph outside the timed window (peak RSS includes it).
+#
+# The photographs are `retinascreen synth --size 4096` re-encoded with sensor noise (bench/ingest_photos.py) so that
+# they weigh what a real fundus camera's JPEG does (about 3 MB) instead of the 1 MB of the smooth synthetic picture.
 #
 # usage: bench/ingest-vs-orthanc.sh [K=1] [M=20]
-# env:   SIZE=4096 (synthetic photograph edge in pixels), UNIQUE=4 (distinct pictures; the rest are copies with new UIDs)
+# env:   SIZE=4096 (synthetic photograph edge in pixels), UNIQUE=4 (distinct pictures; the rest are copies with new UIDs),
+#        NOISE=6.5 (sensor noise sigma in grey levels; 0 keeps the synthetic file as it is),
+#        HOST_DLL (the RetinaScreen host to measure), BASELINE_HOST_DLL (another build, e.g. before a change, measured
+#        in the same run first), BASELINE_ENV (NAME=value words for that run, e.g. DOTNET_gcServer=1)
 set -euo pipefail
 
 K=${1:-1}
 M=${2:-20}
 SIZE=${SIZE:-4096}
 UNIQUE=${UNIQUE:-4}
+NOISE=${NOISE:-6.5}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-HOST_DLL=$ROOT/src/RetinaScreen.Host/bin/Release/net10.0/RetinaScreen.Host.dll
+HOST_DLL=${HOST_DLL:-$ROOT/src/RetinaScreen.Host/bin/Release/net10.0/RetinaScreen.Host.dll}
 CLI_DLL=$ROOT/src/RetinaScreen.Cli/bin/Release/net10.0/retinascreen.dll
 for tool in storescu dcmodify Orthanc curl sqlite3 python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 2; }
@@ -44,6 +52,9 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 n_unique=$(( UNIQUE < M ? UNIQUE : M ))
 dotnet "$CLI_DLL" synth --out "$WORK/unique" --count "$n_unique" --size "$SIZE" --seed 4242 >/dev/null
 mapfile -t uniques < <(ls "$WORK"/unique/*.dcm)
+if [[ $NOISE != 0 ]]; then
+  /usr/bin/python3 "$ROOT/bench/ingest_photos.py" "$NOISE" "${uniques[@]}"
+fi
 for s in $(seq 1 "$K"); do
   mkdir -p "$WORK/send/$s"
   for i in $(seq 1 "$M"); do
@@ -51,9 +62,20 @@ for s in $(seq 1 "$K"); do
   done
   dcmodify -q -nb -gin -gst -gse "$WORK"/send/"$s"/*.dcm
 done
+# One photograph per target before the timed window, so that both are measured warm, as a long-running archive is
+# (for RetinaScreen: JIT compilation of the receive path and EF Core's first queries; for Orthanc: its caches).
+mkdir -p "$WORK/warmup"
+for target in rs-baseline rs-grading orthanc; do
+  cp "${uniques[0]}" "$WORK/warmup/$target.dcm"
+done
+dcmodify -q -nb -gin -gst -gse "$WORK"/warmup/*.dcm
 total_files=$(( K * M ))
 total_bytes=$(cat "$WORK"/send/*/*.dcm | wc -c)
 avg_mb=$(python3 -c "print(f'{$total_bytes/$total_files/1e6:.2f}')")
+
+warm_up() { # port aec file
+  storescu -xy -aec "$2" 127.0.0.1 "$1" "$3" >/dev/null 2>&1 || { echo "warm-up store into $2 failed" >&2; return 1; }
+}
 
 # Runs the K senders against PORT/AE; prints "seconds failures".
 send_all() {
@@ -78,8 +100,8 @@ row() { # name seconds stored hwm_mb
   ROWS+=("$(python3 -c "print(f'| $1 | $K | $M | $3 | $2 | {$3/$2:.1f} | {$total_bytes*$3/$total_files/1e6/$2:.1f} | $4 |')")")
 }
 
-run_retinascreen() { # label extra-env...
-  local label=$1; shift
+run_retinascreen() { # label host-dll extra-env...
+  local label=$1 dll=$2; shift 2
   local dir=$WORK/rs-$label http dicom pid
   http=$(free_port); dicom=$(free_port)
   mkdir -p "$dir"
@@ -87,14 +109,16 @@ run_retinascreen() { # label extra-env...
     RetinaScreen__Dicom__BindAddress=127.0.0.1 RetinaScreen__Bootstrap__AdminEmail=bench@localhost \
     RetinaScreen__Bootstrap__AdminPassword="Bench-$(python3 -c 'import secrets; print(secrets.token_hex(12))')-1!" \
     DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production "$@" \
-    dotnet "$HOST_DLL" >"$dir/host.log" 2>&1) &
+    dotnet "$dll" >"$dir/host.log" 2>&1) &
   pid=$!; PIDS+=("$pid")
   wait_http "http://127.0.0.1:$http/health/ready"
+  warm_up "$dicom" RETINASCREEN "$WORK/warmup/rs-$label.dcm"
   read -r seconds failures < <(send_all "$dicom" RETINASCREEN)
   local stored predicted hwm
   stored=$(sqlite3 "file:$dir/data/retinascreen.db?mode=ro" "SELECT COUNT(*) FROM Instances")
   predicted=$(sqlite3 "file:$dir/data/retinascreen.db?mode=ro" "SELECT COUNT(*) FROM Predictions")
   hwm=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$pid/status")
+  stored=$((stored - 1))  # the warm-up photograph
   echo "retinascreen ($label): $stored stored, $predicted graded by the end of the window, $failures sender(s) failed" >&2
   row "RetinaScreen ($label)" "$seconds" "$stored" "$hwm"
   kill "$pid"; wait "$pid" 2>/dev/null || true
@@ -111,17 +135,22 @@ JSON
   Orthanc "$dir/config.json" >"$dir/orthanc.log" 2>&1 &
   pid=$!; PIDS+=("$pid")
   wait_http "http://127.0.0.1:$http/system"
+  warm_up "$dicom" ORTHANC "$WORK/warmup/orthanc.dcm"
   read -r seconds failures < <(send_all "$dicom" ORTHANC)
-  stored=$(curl -fs "http://127.0.0.1:$http/statistics" | python3 -c 'import json,sys; print(json.load(sys.stdin)["CountInstances"])')
+  stored=$(curl -fs "http://127.0.0.1:$http/statistics" | python3 -c 'import json,sys; print(json.load(sys.stdin)["CountInstances"] - 1)')
   echo "orthanc: $stored stored, $failures sender(s) failed" >&2
   row "Orthanc $(Orthanc --version 2>/dev/null | head -1 | awk '{print $NF}')" "$seconds" "$stored" "-"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
-run_retinascreen grading
+if [[ -n ${BASELINE_HOST_DLL:-} ]]; then
+  # shellcheck disable=SC2086 # BASELINE_ENV is a list of NAME=value words
+  run_retinascreen baseline "$BASELINE_HOST_DLL" ${BASELINE_ENV:-}
+fi
+run_retinascreen grading "$HOST_DLL"
 run_orthanc
 
-echo "K=$K senders x M=$M files, $total_files files, $avg_mb MB average (JPEG baseline OP, ${SIZE} px), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "K=$K senders x M=$M files, $total_files files, $avg_mb MB average (JPEG baseline OP, ${SIZE} px, noise $NOISE), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "| target | K | M | stored | wall s | instances/s | MB/s | peak RSS MB |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${ROWS[@]}"

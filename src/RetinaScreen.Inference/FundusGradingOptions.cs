@@ -25,6 +25,19 @@ public sealed class FundusGradingOptions
     /// warning and runs on CPU.</summary>
     public string ExecutionProvider { get; set; } = "Cpu";
 
+    /// <summary>
+    /// Photographs graded at once (decoded, preprocessed, waiting for their batch). 0: as many as fill a batch, at
+    /// least one per core. The embedded host sets 1, so that grading keeps to about one core and the DICOM receiver
+    /// (a camera waits for each answer) is not starved; grading may lag during a burst.
+    /// </summary>
+    public int ConcurrentImages { get; set; }
+
+    /// <summary>
+    /// While DICOM objects stream into this process, a photograph waits for a lull in arrivals before it is graded,
+    /// at most this long (0: never waits). The embedded host sets it, as reception and grading share its cores.
+    /// </summary>
+    public int YieldToArrivalsMilliseconds { get; set; }
+
     /// <summary>Dynamic batching: the most photographs graded in one model run.</summary>
     public int MaxBatch { get; set; } = 8;
 

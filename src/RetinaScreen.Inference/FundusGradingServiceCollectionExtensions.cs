@@ -24,6 +24,8 @@ public static class FundusGradingServiceCollectionExtensions
             .Bind(configuration.GetSection(FundusGradingOptions.SectionName))
             .Validate(o => !string.IsNullOrWhiteSpace(o.ModelCard), "RetinaScreen:Inference:ModelCard must name a model card.")
             .Validate(o => o.IntraOpThreads >= 0, "RetinaScreen:Inference:IntraOpThreads must be 0 (automatic) or more.")
+            .Validate(o => o.ConcurrentImages >= 0, "RetinaScreen:Inference:ConcurrentImages must be 0 (automatic) or more.")
+            .Validate(o => o.YieldToArrivalsMilliseconds is >= 0 and <= 60_000, "RetinaScreen:Inference:YieldToArrivalsMilliseconds must be 0 to 60000.")
             .Validate(o => o.MaxBatch is >= 1 and <= 256, "RetinaScreen:Inference:MaxBatch must be 1 to 256.")
             .Validate(o => o.MaxBatchWaitMilliseconds is >= 0 and <= 1000, "RetinaScreen:Inference:MaxBatchWaitMilliseconds must be 0 to 1000.")
             .Validate(o => o.ExecutionProvider is "Cpu" or "Cuda", "RetinaScreen:Inference:ExecutionProvider must be Cpu or Cuda.");

@@ -3,8 +3,8 @@ using System.Security.Cryptography;
 namespace RetinaScreen.Data.Storage;
 
 /// <summary>
-/// The object store on a local (or shared) folder. Atomicity comes from writing under a temporary name in the
-/// same folder tree, flushing to disk, then renaming: rename within one file system is atomic on POSIX.
+/// The object store on a local (or shared) folder. Atomicity comes from a temporary name in the same folder tree,
+/// flushed to disk, then renamed: rename within one file system is atomic on POSIX.
 /// </summary>
 public sealed class FileObjectStore : IObjectStore
 {
@@ -22,28 +22,61 @@ public sealed class FileObjectStore : IObjectStore
 
     public async Task<StoredObject> PutFileAsync(string sourcePath, string extension, CancellationToken cancellationToken)
     {
-        // Copy into the store's own folder first: the source may sit on another file system (a temp folder),
-        // where a rename is not atomic. Hashing happens on the copy so the hash is of what is actually stored.
+        string sha256;
+        await using (var source = new FileStream(sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous))
+        {
+            sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(source, cancellationToken));
+        }
+
+        return Commit(sourcePath, sha256, extension);
+    }
+
+    public Task<StoredObject> PutHashedFileAsync(string sourcePath, string sha256, string extension, CancellationToken cancellationToken)
+    {
+        if (sha256 is not { Length: 64 } || !sha256.All(char.IsAsciiHexDigitLower))
+        {
+            throw new ArgumentException("A SHA-256 is 64 lower-case hex digits.", nameof(sha256));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Commit(sourcePath, sha256, extension));
+    }
+
+    /// <summary>
+    /// Moves the file in by renames and makes it durable with one flush of the file and one of its folder: the
+    /// bytes are never copied when the source is on the store's file system, as arrival folders are
+    /// (<c>{DataPath}/tmp</c>). A rename is only durable once the folder holding the new name is flushed, and a
+    /// success answered to a sender must survive a power cut.
+    /// </summary>
+    private StoredObject Commit(string sourcePath, string sha256, string extension)
+    {
+        var key = KeyFor(sha256, extension);
+        var target = PathFor(key);
         var staging = Path.Combine(_incoming, Guid.NewGuid().ToString("N"));
         try
         {
-            string sha256;
+            // Into the store's own file system first: from another file system File.Move copies, and a copy must
+            // never be visible under its final name while half written.
+            File.Move(sourcePath, staging);
             long size;
-            await using (var source = new FileStream(sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous))
-            await using (var destination = new FileStream(staging, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            using (var file = new FileStream(staging, FileMode.Open, FileAccess.Write, FileShare.None, bufferSize: 0))
             {
-                sha256 = await CopyHashingAsync(source, destination, cancellationToken);
-                destination.Flush(flushToDisk: true);
-                size = destination.Length;
+                // A no-op for pages the writer already flushed; the data must be on disk before the name is.
+                file.Flush(flushToDisk: true);
+                size = file.Length;
             }
 
-            var key = KeyFor(sha256, extension);
-            var target = PathFor(key);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            var folder = Path.GetDirectoryName(target)!;
+            var created = CreateFanOutFolders(folder);
 
             // Identical bytes are already there: replacing them changes nothing, and rename is atomic either way.
             File.Move(staging, target, overwrite: true);
-            File.Delete(sourcePath);
+            DirectorySync.Flush(folder);
+            foreach (var parent in created)
+            {
+                DirectorySync.Flush(parent);
+            }
+
             return new StoredObject(key, sha256, size);
         }
         catch
@@ -51,6 +84,20 @@ public sealed class FileObjectStore : IObjectStore
             TryDelete(staging);
             throw;
         }
+    }
+
+    /// <returns>The folders whose entries changed because a fan-out folder was created: they need a flush too.</returns>
+    private List<string> CreateFanOutFolders(string folder)
+    {
+        if (Directory.Exists(folder))
+        {
+            return [];
+        }
+
+        var parent = Path.GetDirectoryName(folder)!;
+        List<string> changed = Directory.Exists(parent) ? [parent] : [parent, _root];
+        Directory.CreateDirectory(folder);
+        return changed;
     }
 
     public Stream OpenRead(string key) =>

@@ -15,6 +15,13 @@ public interface IObjectStore
     /// store can tell objects apart; identity stays the hash.</param>
     Task<StoredObject> PutFileAsync(string sourcePath, string extension, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// As <see cref="PutFileAsync"/>, for a file whose SHA-256 the caller computed from the very bytes it wrote (the
+    /// DICOM SCP hashes each data set as it arrives), so the store need not read it again.
+    /// </summary>
+    /// <param name="sha256">Lower-case hex SHA-256 of the whole file.</param>
+    Task<StoredObject> PutHashedFileAsync(string sourcePath, string sha256, string extension, CancellationToken cancellationToken);
+
     /// <summary>Opens a stored object for reading; <see cref="FileNotFoundException"/> when absent.</summary>
     Stream OpenRead(string key);
 

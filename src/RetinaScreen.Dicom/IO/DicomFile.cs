@@ -41,6 +41,26 @@ public sealed class DicomFile
 
     public static DicomFile Open(Stream stream, DicomReadOptions? options = null) => Open(stream, options, null);
 
+    /// <summary>
+    /// Reads the preamble, "DICM" and group 0002 only, leaving the data set unread: what a sender needs to stream the
+    /// data set as it is. Null when the stream has no preamble and prefix (not a Part 10 file).
+    /// </summary>
+    /// <returns>Group 0002, and the offset of the data set from where the stream was positioned.</returns>
+    public static (DicomDataset MetaInformation, long DataSetOffset)? ReadMetaInformation(Stream stream, DicomReadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var reader = new DicomStreamReader(stream);
+        if (!reader.TryEnsure(132) || !reader.Peek(132)[128..].SequenceEqual(Magic))
+        {
+            return null;
+        }
+
+        reader.Take(132);
+        var meta = new DicomDataset();
+        ReadMeta(reader, options ?? DicomReadOptions.Default, meta);
+        return (meta, reader.Position);
+    }
+
     private static DicomFile Open(Stream stream, DicomReadOptions? options, string? path)
     {
         ArgumentNullException.ThrowIfNull(stream);

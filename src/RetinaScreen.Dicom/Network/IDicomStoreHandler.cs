@@ -21,7 +21,17 @@ public sealed record DicomStoreRequest(
     string CalledAeTitle,
     IPEndPoint RemoteEndPoint,
     string Part10FilePath,
-    long DatasetLength);
+    long DatasetLength)
+{
+    /// <summary>What the TLS handshake of the association established; null for plain TCP.</summary>
+    public DicomTransportSecurity? Security { get; init; }
+
+    /// <summary>
+    /// Lower-case hex SHA-256 of the whole file at <see cref="Part10FilePath"/>, computed from the bytes as they were
+    /// written; null when the server did not compute it.
+    /// </summary>
+    public string? Sha256 { get; init; }
+}
 
 /// <summary>The DIMSE status returned to the sender (PS3.4 Annex B.2.3, PS3.7 Annex C).</summary>
 public sealed record DicomStoreResult(ushort Status, string? ErrorComment = null)

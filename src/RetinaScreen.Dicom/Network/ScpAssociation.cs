@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using RetinaScreen.Dicom.IO;
 using RetinaScreen.Dicom.Network.Dimse;
@@ -59,7 +60,7 @@ internal sealed class ScpAssociation : IDisposable
     public async Task RunAsync(CancellationToken stopping)
     {
         var entered = false;
-        var stream = new NetworkStream(_socket, ownsSocket: true);
+        var stream = Transport ?? new NetworkStream(_socket, ownsSocket: true);
         using var channel = new PduChannel(stream);
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         try
@@ -119,9 +120,15 @@ internal sealed class ScpAssociation : IDisposable
         }
     }
 
+    /// <summary>An already established transport over the socket (the TLS stream); null reads the socket directly.</summary>
+    public Stream? Transport { get; init; }
+
+    /// <summary>What the TLS handshake established, for the policy; null for plain TCP.</summary>
+    public DicomTransportSecurity? Security { get; init; }
+
     public void Dispose() => _command.Dispose();
 
-    private async Task<bool> NegotiateAsync(PduChannel channel, NetworkStream stream, CancellationTokenSource timer, CancellationToken stopping)
+    private async Task<bool> NegotiateAsync(PduChannel channel, Stream stream, CancellationTokenSource timer, CancellationToken stopping)
     {
         var type = await ReadAsync(channel, AssociatePdu.MaxAssociatePduLength, _options.ArtimTimeout, timer);
         if (type is null)
@@ -157,7 +164,7 @@ internal sealed class ScpAssociation : IDisposable
             return false;
         }
 
-        if (!_policy.IsCallingPeerAccepted(request.CallingAeTitle, _remoteEndPoint))
+        if (!_policy.IsCallingPeerAccepted(request.CallingAeTitle, _remoteEndPoint, Security))
         {
             await RejectAsync(channel, stream, timer, DicomRejectResult.Permanent, DicomRejectSource.ServiceUser, DicomRejectReason.CallingAeTitleNotRecognized);
             return false;
@@ -235,7 +242,7 @@ internal sealed class ScpAssociation : IDisposable
         return accept;
     }
 
-    private async Task ServeAsync(PduChannel channel, NetworkStream stream, CancellationTokenSource timer, CancellationToken stopping)
+    private async Task ServeAsync(PduChannel channel, Stream stream, CancellationTokenSource timer, CancellationToken stopping)
     {
         while (true)
         {
@@ -414,6 +421,8 @@ internal sealed class ScpAssociation : IDisposable
                 command.AffectedSopInstanceUid!,
                 context.TransferSyntaxUid,
                 _callingAeTitle));
+            incoming.Hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            incoming.Hash.AppendData(meta.GetBuffer(), 0, (int)meta.Length);
             await incoming.File.WriteAsync(meta.GetBuffer().AsMemory(0, (int)meta.Length), stopping);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -436,6 +445,8 @@ internal sealed class ScpAssociation : IDisposable
 
         try
         {
+            // Hashed as it is written, so the store need not read the file again to name it (content addressing).
+            incoming.Hash?.AppendData(data.Span);
             await incoming.File.WriteAsync(data, stopping);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -503,7 +514,11 @@ internal sealed class ScpAssociation : IDisposable
             _calledAeTitle,
             _remoteEndPoint,
             incoming.Path!,
-            incoming.DatasetLength);
+            incoming.DatasetLength)
+        {
+            Security = Security,
+            Sha256 = incoming.Hash is { } hash ? Convert.ToHexStringLower(hash.GetHashAndReset()) : null,
+        };
         try
         {
             return await _storeHandler.StoreAsync(request, stopping) ?? new DicomStoreResult(DicomStatus.ProcessingFailure);
@@ -566,14 +581,14 @@ internal sealed class ScpAssociation : IDisposable
         }
     }
 
-    private async Task RejectAsync(PduChannel channel, NetworkStream stream, CancellationTokenSource timer, DicomRejectResult result, DicomRejectSource source, byte reason)
+    private async Task RejectAsync(PduChannel channel, Stream stream, CancellationTokenSource timer, DicomRejectResult result, DicomRejectSource source, byte reason)
     {
         NetworkLog.AssociationRejected(_logger, _id, result, source, reason);
         await WriteAsync(channel, FixedPdus.Reject(result, source, reason), timer);
         await CloseGracefullyAsync(stream);
     }
 
-    private async Task AbortAsync(PduChannel channel, NetworkStream stream, DicomAbortReason reason)
+    private async Task AbortAsync(PduChannel channel, Stream stream, DicomAbortReason reason)
     {
         await channel.TryAbortAsync(DicomAbortSource.ServiceProvider, reason);
         await CloseGracefullyAsync(stream);
@@ -583,7 +598,7 @@ internal sealed class ScpAssociation : IDisposable
     /// Half-closes and drains briefly before closing: closing a socket with unread input sends a TCP reset, which can
     /// destroy the A-ASSOCIATE-RJ or A-ABORT we just sent before the peer reads it.
     /// </summary>
-    private async Task CloseGracefullyAsync(NetworkStream stream)
+    private async Task CloseGracefullyAsync(Stream stream)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(8192);
         try
@@ -635,6 +650,9 @@ internal sealed class ScpAssociation : IDisposable
 
         public FileStream? File { get; set; }
 
+        /// <summary>SHA-256 of every byte written to <see cref="File"/> so far, preamble and group 0002 included.</summary>
+        public IncrementalHash? Hash { get; set; }
+
         public string? Path { get; set; }
 
         public long DatasetLength { get; set; }
@@ -646,6 +664,8 @@ internal sealed class ScpAssociation : IDisposable
         /// <summary>Nothing half-written may remain; a handler that took the file has already moved it away.</summary>
         public async Task DeleteFileAsync(ILogger logger)
         {
+            Hash?.Dispose();
+            Hash = null;
             var file = File;
             File = null;
             if (file is not null)

@@ -1,5 +1,7 @@
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using RetinaScreen.Hosting;
 
 namespace RetinaScreen.Inference.Screening;
 
@@ -10,11 +12,16 @@ namespace RetinaScreen.Inference.Screening;
 /// </summary>
 public sealed class GradeImageConsumerDefinition : ConsumerDefinition<GradeImageConsumer>
 {
+    private readonly TimeSpan _yieldToArrivals;
+
     public GradeImageConsumerDefinition(IOptions<FundusGradingOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _yieldToArrivals = TimeSpan.FromMilliseconds(options.Value.YieldToArrivalsMilliseconds);
         EndpointName = "grade-image";
-        ConcurrentMessageLimit = Math.Max(Environment.ProcessorCount, options.Value.MaxBatch);
+        ConcurrentMessageLimit = options.Value.ConcurrentImages > 0
+            ? options.Value.ConcurrentImages
+            : Math.Max(Environment.ProcessorCount, options.Value.MaxBatch);
     }
 
     protected override void ConfigureConsumer(
@@ -23,5 +30,9 @@ public sealed class GradeImageConsumerDefinition : ConsumerDefinition<GradeImage
         IRegistrationContext context)
     {
         endpointConfigurator.UseMessageRetry(retry => retry.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
+        if (_yieldToArrivals > TimeSpan.Zero && context.GetService<ArrivalActivity>() is { } arrivals)
+        {
+            endpointConfigurator.UseExecuteAsync(consume => arrivals.WaitForLullAsync(_yieldToArrivals, consume.CancellationToken));
+        }
     }
 }

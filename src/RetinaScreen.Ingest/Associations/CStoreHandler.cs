@@ -1,14 +1,16 @@
 using RetinaScreen.Dicom.Network;
+using RetinaScreen.Hosting;
 using RetinaScreen.Ingest.Devices;
 using RetinaScreen.Ingest.Storage;
 
 namespace RetinaScreen.Ingest.Associations;
 
 /// <summary>Turns a received C-STORE into an ingest request and the ingest outcome into the precise DIMSE status.</summary>
-public sealed class CStoreHandler(InstanceIngestor ingestor, DeviceDirectory devices) : IDicomStoreHandler
+public sealed class CStoreHandler(InstanceIngestor ingestor, DeviceDirectory devices, ArrivalActivity arrivals) : IDicomStoreHandler
 {
     public async Task<DicomStoreResult> StoreAsync(DicomStoreRequest request, CancellationToken cancellationToken)
     {
+        arrivals.MarkArrival();
         var outcome = await ingestor.IngestAsync(
             new IngestRequest(
                 request.Part10FilePath,
@@ -16,10 +18,14 @@ public sealed class CStoreHandler(InstanceIngestor ingestor, DeviceDirectory dev
                 request.RemoteEndPoint,
                 DeclaredSopClassUid: request.SopClassUid,
                 DeclaredSopInstanceUid: request.SopInstanceUid,
-                Device: devices.Match(request.CallingAeTitle, request.RemoteEndPoint.Address)?.Name,
-                Destination: $"dicom:{request.CalledAeTitle}"),
+                Device: devices.Match(request.CallingAeTitle, request.RemoteEndPoint.Address, request.Security?.ClientCertificateSha256)?.Name
+                    ?? (request.Security?.ClientCertificateSha256 is { } thumbprint ? devices.FindByCertificate(thumbprint)?.Name : null),
+                Destination: $"dicom:{request.CalledAeTitle}",
+                Sha256: request.Sha256),
             cancellationToken);
 
+        // Again at the answer: the sender's next object starts streaming now.
+        arrivals.MarkArrival();
         return ToDimseStatus(outcome);
     }
 

@@ -9,6 +9,8 @@ namespace RetinaScreen.Ingest.Storage;
 /// <param name="Source">The audit actor: "dicom:AE", "stow:device", "queue:device".</param>
 /// <param name="Device">The registered device that sent it, when known (audit: source device).</param>
 /// <param name="Destination">What received it (audit: destination): our AE title, the STOW-RS URL or the queue.</param>
+/// <param name="Sha256">SHA-256 of the file as its receiver wrote it (lower-case hex), when the receiver computed it:
+/// the store then names the object without reading it again.</param>
 public sealed record IngestRequest(
     string Part10FilePath,
     string Source,
@@ -17,4 +19,5 @@ public sealed record IngestRequest(
     string? DeclaredSopInstanceUid = null,
     string? Device = null,
     string? Destination = null,
-    string? ExpectedStudyInstanceUid = null);
+    string? ExpectedStudyInstanceUid = null,
+    string? Sha256 = null);

@@ -23,8 +23,17 @@ public sealed partial class InstanceIngestor(
     OutboxSignal outboxSignal,
     TimeProvider clock,
     DiskWatermark diskWatermark,
-    ILogger<InstanceIngestor> logger)
+    ILogger<InstanceIngestor> logger) : IDisposable
 {
+    /// <summary>
+    /// SQLite has one writer at a time, and a writer waiting in its busy handler sleeps in steps of up to 100 ms on a
+    /// blocked thread; on two cores that starved the thread pool with eight senders. Arrivals queue here instead,
+    /// asynchronously, and each takes the lock the moment the previous commit ends.
+    /// </summary>
+    private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
+
+    public void Dispose() => _sqliteWriter.Dispose();
+
     public async Task<IngestOutcome> IngestAsync(IngestRequest request, CancellationToken cancellationToken)
     {
         // The root of the instance's trace: the outbox row carries it on to grading in another process.
@@ -87,7 +96,9 @@ public sealed partial class InstanceIngestor(
         StoredObject stored;
         try
         {
-            stored = await objectStore.PutFileAsync(request.Part10FilePath, ".dcm", cancellationToken);
+            stored = request.Sha256 is { } sha256
+                ? await objectStore.PutHashedFileAsync(request.Part10FilePath, sha256, ".dcm", cancellationToken)
+                : await objectStore.PutFileAsync(request.Part10FilePath, ".dcm", cancellationToken);
         }
         catch (IOException ex)
         {
@@ -132,6 +143,18 @@ public sealed partial class InstanceIngestor(
         return new IngestOutcome(IngestResult.Stored, header.SopInstanceUid) { SopClassUid = header.SopClassUid };
     }
 
+    /// <summary>Null for PostgreSQL, whose writers do not exclude one another.</summary>
+    private async Task<IDisposable?> EnterSqliteWriterAsync(RetinaScreenDbContext db, CancellationToken cancellationToken)
+    {
+        if (!db.Database.IsSqlite())
+        {
+            return null;
+        }
+
+        await _sqliteWriter.WaitAsync(cancellationToken);
+        return new WriterLease(_sqliteWriter);
+    }
+
     /// <returns>False when the instance turned out to be recorded already (a concurrent duplicate).</returns>
     private async Task<bool> RecordAsync(InstanceHeader header, StoredObject stored, IngestRequest request, DateTimeOffset receivedAt, ImageReceived received, CancellationToken cancellationToken)
     {
@@ -140,6 +163,7 @@ public sealed partial class InstanceIngestor(
         for (var attempt = 1; ; attempt++)
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            using var writer = await EnterSqliteWriterAsync(db, cancellationToken);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             try
             {
@@ -230,6 +254,8 @@ public sealed partial class InstanceIngestor(
                         transferSyntaxUid = header.TransferSyntaxUid,
                         sha256 = stored.Sha256,
                         sizeBytes = stored.SizeBytes,
+                        // Joins this record to the grading's ("prediction.created") across processes.
+                        traceId = Activity.Current?.TraceId.ToHexString(),
                     }),
                 });
 
@@ -245,6 +271,9 @@ public sealed partial class InstanceIngestor(
                     });
                 }
 
+                // On SQLite the commit fsyncs the write-ahead log: synchronous=FULL, SQLite's default, left so on
+                // purpose. With NORMAL a WAL commit is not flushed, and a power cut could undo an arrival already
+                // answered with success (the database would stay consistent, but the instance would be gone).
                 await db.SaveChangesAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
                 return true;
@@ -255,6 +284,11 @@ public sealed partial class InstanceIngestor(
                 LogRecordRetried(logger, attempt);
             }
         }
+    }
+
+    private sealed class WriterLease(SemaphoreSlim semaphore) : IDisposable
+    {
+        public void Dispose() => semaphore.Release();
     }
 
     private static void TryDelete(string path)
