@@ -4,7 +4,12 @@
 Sends synthetic photographs with DCMTK storescu at a steady rate (one association per image, as a camera does),
 takes the moment storescu returns as "answered" (it returns after the C-STORE response and the association
 release, so this slightly over-states nothing and under-states latency by the release round trip, well under
-1 ms on loopback), then reads each prediction's CreatedAt from the host's SQLite database.
+1 ms on loopback), then reads each prediction's CreatedAt from the database: the embedded host's SQLite file, or
+(--postgres) the distributed mode's PostgreSQL through psql and the libpq variables (PGHOST, PGDATABASE, ...).
+
+--search RATES then looks for the maximum sustained rate: each rate runs steadily; it is sustained when every photograph
+is graded, p95 stays under --bound-ms, and the backlog does not grow (the median latency of the last third of the
+run is within 1.5x, plus 250 ms, of the first third's). The ladder stops at the first rate that is not sustained.
 """
 import argparse
 import csv
@@ -37,14 +42,25 @@ def percentile(values, p):
     return ordered[int(rank) - 1]
 
 
-def predictions(database, uids, timeout_s):
+def committed(args):
+    if args.postgres:
+        out = subprocess.run(["psql", "-At", "-F", "|", "-c",
+                              'SELECT i."SopInstanceUid", p."CreatedAt" FROM "Predictions" p '
+                              'JOIN "Instances" i ON i."Id" = p."InstanceId" WHERE NOT p."Shadow"'],
+                             capture_output=True, text=True, check=True).stdout
+        rows = (line.split("|") for line in out.splitlines() if line)
+        return {uid: parse_created(int(ticks)) for uid, ticks in rows}
+    with sqlite3.connect(f"file:{args.database}?mode=ro", uri=True, timeout=10) as db:
+        rows = db.execute("SELECT i.SopInstanceUid, p.CreatedAt FROM Predictions p JOIN Instances i ON i.Id = p.InstanceId "
+                          "WHERE p.Shadow = 0").fetchall()
+    return {uid: parse_created(created) for uid, created in rows}
+
+
+def predictions(args, uids, timeout_s):
     deadline = time.monotonic() + timeout_s
     found = {}
     while time.monotonic() < deadline:
-        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10) as db:
-            rows = db.execute("SELECT i.SopInstanceUid, p.CreatedAt FROM Predictions p JOIN Instances i ON i.Id = p.InstanceId "
-                              "WHERE p.Shadow = 0").fetchall()
-        found = {uid: parse_created(created) for uid, created in rows if uid in uids}
+        found = {uid: at for uid, at in committed(args).items() if uid in uids}
         if len(found) == len(uids):
             break
         time.sleep(0.5)
@@ -66,11 +82,23 @@ def run_steady(args, files, rate, duration_s):
         threads.append(thread)
     for thread in threads:
         thread.join()
-    graded = predictions(args.database, set(answered), timeout_s=120)
-    latencies = [(graded[uid] - answered[uid]).total_seconds() * 1000 for uid in graded]
+    graded = predictions(args, set(answered), timeout_s=120)
+    # In sending order, to see whether a backlog builds through the run.
+    latencies = [(graded[uid] - answered[uid]).total_seconds() * 1000 for _, uid in batch if uid in graded]
+    third = max(1, len(latencies) // 3)
     return rest, {"rate": rate, "sent": len(batch), "answered": len(answered), "graded": len(graded),
                   "p50": percentile(latencies, 50), "p95": percentile(latencies, 95), "p99": percentile(latencies, 99),
-                  "max": max(latencies)}
+                  "max": max(latencies), "first": percentile(latencies[:third], 50), "last": percentile(latencies[-third:], 50)}
+
+
+def row(r):
+    return (f"| {r['rate']:g} | {r['sent']} | {r['answered']} | {r['graded']} | {r['p50']:.0f} | {r['p95']:.0f} | {r['p99']:.0f} "
+            f"| {r['max']:.0f} | {r['first']:.0f} → {r['last']:.0f} |")
+
+
+def sustained(r, bound_ms):
+    return (r["graded"] == r["answered"] == r["sent"] and r["p95"] <= bound_ms
+            and r["last"] <= 1.5 * r["first"] + 250)
 
 
 def run_burst(args, files, count, senders):
@@ -86,7 +114,7 @@ def run_burst(args, files, count, senders):
     for thread in threads:
         thread.join()
     stored_s = (dt.datetime.now(dt.timezone.utc) - begin).total_seconds()
-    graded = predictions(args.database, set(answered), timeout_s=300)
+    graded = predictions(args, set(answered), timeout_s=300)
     done_s = (max(graded.values()) - begin).total_seconds()
     return rest, {"sent": count, "answered": len(answered), "graded": len(graded), "stored_per_s": len(answered) / stored_s,
                   "graded_per_s": len(graded) / done_s}
@@ -95,23 +123,44 @@ def run_burst(args, files, count, senders):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--database", required=True)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--database", help="the embedded host's SQLite file")
+    source.add_argument("--postgres", action="store_true", help="the distributed mode's database, through psql and PG* variables")
     parser.add_argument("--images", required=True, help="a folder written by 'retinascreen synth'")
     parser.add_argument("--rates", default="1,5")
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--burst", type=int, default=100)
     parser.add_argument("--senders", type=int, default=4)
+    parser.add_argument("--search", default="", help="rates to climb for the maximum sustained rate, e.g. 8,10,12,15")
+    parser.add_argument("--search-seconds", type=float, default=20)
+    parser.add_argument("--bound-ms", type=float, default=2000, help="p95 above this is not sustained")
     args = parser.parse_args()
 
     with open(f"{args.images}/labels.csv", newline="") as labels:
         files = [(f"{args.images}/{row['file']}", row["sop_instance_uid"]) for row in csv.DictReader(labels)]
 
-    print("| offered rate (images/s) | sent | answered | graded | p50 ms | p95 ms | p99 ms | max ms |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for rate in (float(r) for r in args.rates.split(",")):
+    header = ("| offered rate (images/s) | sent | answered | graded | p50 ms | p95 ms | p99 ms | max ms | median first → last third ms |\n"
+              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(header)
+    for rate in (float(r) for r in args.rates.split(",") if r):
         files, r = run_steady(args, files, rate, args.seconds)
-        print(f"| {rate:g} | {r['sent']} | {r['answered']} | {r['graded']} | {r['p50']:.0f} | {r['p95']:.0f} | {r['p99']:.0f} | {r['max']:.0f} |",
-              flush=True)
+        print(row(r), flush=True)
+    if args.search:
+        print(f"\nmaximum sustained rate: {args.search_seconds:g} s per rate, p95 <= {args.bound_ms:.0f} ms, no growing backlog\n")
+        print(header)
+        best = None
+        for rate in (float(r) for r in args.search.split(",")):
+            if len(files) < rate * args.search_seconds:
+                print(f"(stopped: too few images left for {rate:g}/s; raise BENCH_IMAGES)")
+                break
+            time.sleep(5)  # let the previous rate's queue drain
+            files, r = run_steady(args, files, rate, args.search_seconds)
+            ok = sustained(r, args.bound_ms)
+            print(row(r) + ("" if ok else " not sustained"), flush=True)
+            if not ok:
+                break
+            best = rate
+        print(f"\nmaximum sustained rate: {best:g} images/s" if best else "\nno searched rate was sustained")
     if args.burst > 0:
         files, b = run_burst(args, files, args.burst, args.senders)
         print(f"\nburst of {b['sent']} from {args.senders} senders: answered {b['answered']}, graded {b['graded']}, "

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
@@ -32,6 +33,30 @@ public static class PipelineTelemetry
     /// <summary>Tagged with the model's name and version only, so a dashboard can compare versions in shadow mode.</summary>
     public static readonly Counter<long> Predictions =
         Meter.CreateCounter<long>("retinascreen.predictions", description: "Predictions committed, per model name and version.");
+
+    private static readonly ConcurrentDictionary<string, long> QueueDepths = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Messages waiting in each of the pipeline's broker queues (RabbitMQ only: the in-memory transport has no queue
+    /// to measure, so the embedded mode reports none). Tagged by queue name, which names a stage, never a patient.
+    /// </summary>
+    public static readonly ObservableGauge<long> QueueDepth = Meter.CreateObservableGauge(
+        "retinascreen.queue.depth",
+        () => QueueDepths.Select(queue => new Measurement<long>(queue.Value, new KeyValuePair<string, object?>("queue", queue.Key))),
+        description: "Messages ready in a broker queue, read by a passive declare.");
+
+    /// <summary>The latest depth of <paramref name="queue"/>; null when it could not be read (then no value is reported).</summary>
+    public static void ReportQueueDepth(string queue, long? depth)
+    {
+        if (depth is { } value)
+        {
+            QueueDepths[queue] = value;
+        }
+        else
+        {
+            QueueDepths.TryRemove(queue, out _);
+        }
+    }
 
     /// <summary>Records one committed prediction's counts and stage timings under its model's identity.</summary>
     public static void RecordPrediction(string modelName, string modelVersion, bool shadow, double preprocessMilliseconds, double inferenceMilliseconds)

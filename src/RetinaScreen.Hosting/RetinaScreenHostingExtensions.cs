@@ -34,7 +34,7 @@ public static class RetinaScreenHostingExtensions
         var options = section.Get<RetinaScreenOptions>() ?? new RetinaScreenOptions();
 
         builder.AddRetinaScreenData();
-        builder.AddRetinaScreenTelemetry(options.Telemetry);
+        builder.AddRetinaScreenTelemetry(options);
 
         var objectsPath = options.Storage.Path ?? Path.Combine(options.DataPath, "objects");
         builder.Services.AddSingleton<FileObjectStore>(_ => new FileObjectStore(objectsPath));
@@ -42,6 +42,7 @@ public static class RetinaScreenHostingExtensions
 
         // Every process may dispatch the outbox: ingest writes the rows, but any replica left running empties it.
         builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton<ArrivalActivity>();
         builder.Services.AddHostedService<OutboxDispatcher>();
         builder.Services.AddSingleton<RabbitMqDeadLetters>();
 

@@ -21,6 +21,12 @@ public sealed class StorageOptions
 {
     /// <summary>Folder of the object store; defaults to <c>{DataPath}/objects</c>.</summary>
     public string? Path { get; set; }
+
+    /// <summary>How often the ingest role looks for objects no row references (zero or less: never).</summary>
+    public TimeSpan OrphanSweepInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Objects younger than this are never swept: an arrival stores its object before committing its row.</summary>
+    public TimeSpan OrphanGraceAge { get; set; } = TimeSpan.FromHours(1);
 }
 
 public enum BusTransport

@@ -25,8 +25,9 @@ public static class TelemetryExtensions
 
     private const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
-    internal static IHostApplicationBuilder AddRetinaScreenTelemetry(this IHostApplicationBuilder builder, TelemetryOptions options)
+    internal static IHostApplicationBuilder AddRetinaScreenTelemetry(this IHostApplicationBuilder builder, RetinaScreenOptions settings)
     {
+        var options = settings.Telemetry;
         if (options.MetricsUrl is { } metricsUrl)
         {
             RequireLoopback(metricsUrl);
@@ -35,6 +36,12 @@ public static class TelemetryExtensions
 
         // Without a collector there is nowhere to push to; exporting would only log connection failures.
         var otlp = !string.IsNullOrEmpty(builder.Configuration[OtlpEndpointVariable]);
+        // Queue depth is read from the broker only where some exporter will show it.
+        if (settings.Bus.Transport == BusTransport.RabbitMq && (options.MetricsUrl is not null || otlp))
+        {
+            builder.Services.AddHostedService<Telemetry.RabbitMqQueueDepth>();
+        }
+
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(builder.Environment.ApplicationName))
             .WithTracing(tracing =>

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Hosting;
 using RetinaScreen.Dicom;
 using RetinaScreen.Dicom.Network;
 using RetinaScreen.Hosting;
+using RetinaScreen.Hosting.Storage;
 using RetinaScreen.Ingest.Associations;
 using RetinaScreen.Ingest.DicomWeb;
 using RetinaScreen.Ingest.Devices;
@@ -68,6 +69,8 @@ public static class IngestModule
         builder.Services.AddSingleton<InstanceIngestor>();
         builder.Services.AddSingleton<CStoreHandler>();
         builder.Services.AddHostedService<DicomListenerService>();
+        // A killed ingest can leave an object stored but never recorded; the sweeper removes it after a grace age.
+        builder.Services.AddOrphanObjectSweeper();
 
         // A scheme of its own for machine senders; the portal (when composed) sets the default scheme for users.
         builder.Services.AddAuthentication()

@@ -27,6 +27,12 @@ public sealed partial class GradeImageConsumer(
     public async Task Consume(ConsumeContext<ImageReceived> context)
     {
         var message = context.Message;
+        // Whole slides go to the metastasis analysis (AnalyzeSlideConsumer), never to the fundus grader.
+        if (message.SopClassUid == RetinaScreen.Dicom.DicomUids.VlWholeSlideMicroscopyImage)
+        {
+            return;
+        }
+
         var cancellationToken = context.CancellationToken;
 
         var instance = await db.Instances
@@ -67,6 +73,8 @@ public sealed partial class GradeImageConsumer(
                 referableDmeThreshold = prediction.ReferableDmeThreshold,
                 preprocessMs = prediction.PreprocessMilliseconds,
                 inferenceMs = prediction.InferenceMilliseconds,
+                // The trace this grading belongs to: the same one as the arrival's "instance.received" record.
+                traceId = Activity.Current?.TraceId.ToHexString(),
             }),
         });
 
@@ -76,14 +84,10 @@ public sealed partial class GradeImageConsumer(
         }
 
         var screening = instance.Series!.Study!.Screening!;
-        // Both eyes of a visit often finish in the same batch: fold and save one at a time, on fresh screening values.
-        using var gate = await StudyGate.EnterAsync(screening.StudyId, cancellationToken);
-        await db.Entry(screening).ReloadAsync(cancellationToken);
-        await ScreeningAggregation.ApplyAsync(db, screening, model.Id, prediction, now, cancellationToken);
-
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            // Both eyes of a visit are often graded at once, here or by another worker: one study at a time.
+            await ScreeningAggregation.SaveAsync(db, screening, model.Id, prediction, clock, cancellationToken);
         }
         catch (DbUpdateException)
         {

@@ -12,7 +12,7 @@ namespace RetinaScreen.Distributed.Tests.Infrastructure;
 /// The distributed mode as separate processes: one ingest, two inference workers and the portal, over a fresh
 /// PostgreSQL database and a fresh RabbitMQ virtual host, sharing one object folder. One per test class.
 /// </summary>
-public sealed class DistributedSystem : IAsyncLifetime
+public class DistributedSystem : IAsyncLifetime
 {
     public const string AdminEmail = "admin@distributed.test";
     public const string AdminPassword = "Distributed-Test-Passphrase-1!";
@@ -33,6 +33,9 @@ public sealed class DistributedSystem : IAsyncLifetime
 
     /// <summary>How long the fixture took to reach ready (reported by the tests: the machine's load shows here first).</summary>
     public TimeSpan StartupTime { get; private set; }
+
+    /// <summary>Settings a derived fixture adds to (or overrides in) a role's environment.</summary>
+    protected virtual IReadOnlyDictionary<string, string> RoleEnvironment(string role, int httpPort) => new Dictionary<string, string>();
 
     public async Task InitializeAsync()
     {
@@ -108,6 +111,11 @@ public sealed class DistributedSystem : IAsyncLifetime
             ["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "Warning",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
         };
+        foreach (var (key, value) in RoleEnvironment(name, port))
+        {
+            environment[key] = value;
+        }
+
         _roles.Add(new RoleProcess(name, project, environment, Path.Combine(_root, name)));
     }
 
@@ -116,6 +124,35 @@ public sealed class DistributedSystem : IAsyncLifetime
         role.KillHard();
         role.Start();
         await role.WaitReadyAsync(_httpPorts[role.Name], TimeSpan.FromSeconds(120));
+    }
+
+    internal async Task StartAsync(RoleProcess role)
+    {
+        role.Start();
+        await role.WaitReadyAsync(_httpPorts[role.Name], TimeSpan.FromSeconds(120));
+    }
+
+    /// <summary>
+    /// Both eyes of each visit (right then left, one study), as a camera sends them: back to back. About one eye in
+    /// ten is ungradable and grades vary, so a study's aggregate depends on both of its predictions.
+    /// </summary>
+    public IReadOnlyList<string> WriteTwoEyeStudies(int studies, int seedBase)
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_root, $"studies-{seedBase}")).FullName;
+        var paths = new List<string>(studies * 2);
+        for (var i = 0; i < studies; i++)
+        {
+            var visit = SyntheticVisit.Create(seedBase * 10_000 + i);
+            foreach (var (eye, number) in new[] { ("R", 1), ("L", 2) })
+            {
+                var image = FundusSynthesizer.Generate(seedBase + i * 2 + number, new FundusSpec { Size = 256, UngradableFraction = 0.1, Laterality = eye });
+                var path = Path.Combine(folder, $"{i:D4}-{eye}.dcm");
+                OphthalmicPhotographWriter.Create(image, visit, number).Save(path);
+                paths.Add(path);
+            }
+        }
+
+        return paths;
     }
 
     /// <summary>Synthetic Ophthalmic Photography files, small (256 px) to keep the tests fast, each its own visit.</summary>
@@ -279,14 +316,39 @@ public sealed class DistributedSystem : IAsyncLifetime
         return $"{count} predictions (per worker: {perWorker}); mean preprocess {preprocess} ms, inference {inference} ms";
     }
 
-    public async Task<HttpClient> AdminClientAsync()
+    public Task<HttpClient> AdminClientAsync() => ClientAsync(AdminEmail, AdminPassword);
+
+    /// <summary>A portal client signed in as <paramref name="email"/> (bearer token).</summary>
+    public async Task<HttpClient> ClientAsync(string email, string password)
     {
         var http = new HttpClient { BaseAddress = PortalAddress, Timeout = TimeSpan.FromSeconds(60) };
-        using var login = await http.PostAsJsonAsync("api/auth/login", new { email = AdminEmail, password = AdminPassword });
+        using var login = await http.PostAsJsonAsync("api/auth/login", new { email, password });
         login.EnsureSuccessStatusCode();
         var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return http;
+    }
+
+    /// <summary>Rows of a query, each as its columns' values (DBNull as null).</summary>
+    public async Task<IReadOnlyList<object?[]>> RowsAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<object?[]>();
+        while (await reader.ReadAsync())
+        {
+            var row = new object?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++)
+            {
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+
+            rows.Add(row);
+        }
+
+        return rows;
     }
 
     public async Task DisposeAsync()
