@@ -105,20 +105,8 @@ public sealed partial class RabbitMqDeadLetters(IOptions<RetinaScreenOptions> op
         }
     }
 
-    private async Task<IConnection> ConnectAsync(CancellationToken cancellationToken)
-    {
-        var rabbit = options.Value.Bus.RabbitMq;
-        var factory = new ConnectionFactory
-        {
-            HostName = rabbit.Host,
-            Port = rabbit.Port,
-            VirtualHost = rabbit.VirtualHost,
-            UserName = rabbit.Username ?? string.Empty,
-            Password = rabbit.Password ?? string.Empty,
-            ClientProvidedName = "retinascreen-operations",
-        };
-        return await factory.CreateConnectionAsync(cancellationToken);
-    }
+    private Task<IConnection> ConnectAsync(CancellationToken cancellationToken) =>
+        options.Value.Bus.RabbitMq.ConnectAsync("retinascreen-operations", cancellationToken);
 
     private static DeadLetter Describe(string endpoint, BasicGetResult message)
     {

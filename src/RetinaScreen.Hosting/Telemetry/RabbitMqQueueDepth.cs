@@ -80,20 +80,8 @@ internal sealed partial class RabbitMqQueueDepth(IOptions<RetinaScreenOptions> o
         }
     }
 
-    private async Task<IConnection> ConnectAsync(CancellationToken cancellationToken)
-    {
-        var rabbit = options.Value.Bus.RabbitMq;
-        var factory = new ConnectionFactory
-        {
-            HostName = rabbit.Host,
-            Port = rabbit.Port,
-            VirtualHost = rabbit.VirtualHost,
-            UserName = rabbit.Username ?? string.Empty,
-            Password = rabbit.Password ?? string.Empty,
-            ClientProvidedName = "retinascreen-queue-depth",
-        };
-        return await factory.CreateConnectionAsync(cancellationToken);
-    }
+    private Task<IConnection> ConnectAsync(CancellationToken cancellationToken) =>
+        options.Value.Bus.RabbitMq.ConnectAsync("retinascreen-queue-depth", cancellationToken);
 
     [LoggerMessage(EventId = 5030, Level = LogLevel.Debug, Message = "Queue depths could not be read; the gauge reports none until the broker answers")]
     private static partial void LogUnavailable(ILogger logger, Exception exception);

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -162,31 +161,8 @@ public sealed partial class MetastasisDetector : IDisposable
         }
     }
 
-    private static (byte[] Bytes, string Sha256) ReadVerified(MetastasisModelCard card)
-    {
-        var path = card.ModelPath;
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Model file {path} named by card {card.Name} {card.Version} does not exist.", path);
-        }
-
-        // The session is built from these very bytes, so the file cannot change between the check and the load.
-        var bytes = File.ReadAllBytes(path);
-        var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        if (!string.Equals(actual, card.Sha256.Trim(), StringComparison.OrdinalIgnoreCase))
-        {
-            throw new ModelIntegrityException(
-                $"Refusing to load model {card.Name} {card.Version}: {path} has SHA-256 {actual}, but its card requires {card.Sha256}. " +
-                "The file was modified or replaced; restore the shipped file or publish a new card.")
-            {
-                ModelPath = path,
-                ExpectedSha256 = card.Sha256,
-                ActualSha256 = actual,
-            };
-        }
-
-        return (bytes, actual);
-    }
+    private static (byte[] Bytes, string Sha256) ReadVerified(MetastasisModelCard card) =>
+        VerifiedModel.ReadVerifiedBytes(card.ModelPath, card.Name, card.Version, card.Sha256);
 
     /// <summary>
     /// Pinned input and output arrays for up to <see cref="MaxBatch"/> patches and the <see cref="OrtValue"/> views over
