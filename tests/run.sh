@@ -29,6 +29,25 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# s3rver, an S3-compatible server for the object-store tests (test-only; see compliance/soup.md), from the npm
+# registry into a git-ignored folder of the checkout, pinned. Node comes with the machine, else from Debian.
+if ! command -v npm >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null
+    apt-get install -y -q --no-install-recommends nodejs npm >/dev/null
+  else
+    echo "Missing: node and npm (Debian: sudo apt-get install -y nodejs npm)" >&2
+    exit 2
+  fi
+fi
+s3rver_version=3.7.1
+tools="$repo/artifacts/tools"
+if [ "$(cat "$tools/s3rver.version" 2>/dev/null)" != "$s3rver_version" ]; then
+  npm install --no-save --no-audit --no-fund --loglevel=error --prefix "$tools" "s3rver@$s3rver_version" >/dev/null
+  echo "$s3rver_version" >"$tools/s3rver.version"
+fi
+
 # ---- build and test ------------------------------------------------------------------------------------
 results="$repo/artifacts/test-results"
 rm -rf "$results"
@@ -36,7 +55,7 @@ mkdir -p "$results"
 
 dotnet build RetinaScreen.sln -c Release -nologo -v quiet
 
-# ---- services (PostgreSQL, RabbitMQ) for the distributed-mode tests -------------------------------------------
+# ---- services (PostgreSQL, RabbitMQ, s3rver) for the distributed-mode and object-store tests -----------------
 # Started once for all test projects, on loopback with fresh credentials; stopped whatever happens.
 trap 'bash "$repo/tests/services/stop.sh"' EXIT
 # shellcheck disable=SC1091

@@ -13,6 +13,7 @@ using RetinaScreen.Data.Storage;
 using RetinaScreen.Hosting.Operations;
 using RetinaScreen.Hosting.Outbox;
 using RetinaScreen.Hosting.Schema;
+using RetinaScreen.Hosting.Storage;
 
 namespace RetinaScreen.Hosting;
 
@@ -36,9 +37,7 @@ public static class RetinaScreenHostingExtensions
         builder.AddRetinaScreenData();
         builder.AddRetinaScreenTelemetry(options);
 
-        var objectsPath = options.Storage.Path ?? Path.Combine(options.DataPath, "objects");
-        builder.Services.AddSingleton<FileObjectStore>(_ => new FileObjectStore(objectsPath));
-        builder.Services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<FileObjectStore>());
+        var objectStoreCheck = builder.AddRetinaScreenObjectStore(options);
 
         // Every process may dispatch the outbox: ingest writes the rows, but any replica left running empties it.
         builder.Services.AddSingleton<OutboxSignal>();
@@ -95,8 +94,55 @@ public static class RetinaScreenHostingExtensions
         builder.Services.AddHealthChecks()
             .AddDbContextCheck<RetinaScreenDbContext>("database", tags: [ReadyTag])
             .AddCheck<SchemaReadiness.HealthCheck>("schema", tags: [ReadyTag]);
+        if (objectStoreCheck)
+        {
+            builder.Services.AddHealthChecks().AddCheck<ObjectStoreReadiness>("object-store", tags: [ReadyTag]);
+        }
 
         return builder;
+    }
+
+    /// <summary>
+    /// The object store of <c>RetinaScreen:Storage:Provider</c>: a folder (default) or an S3-compatible service,
+    /// whose address, bucket and keys must all be set (no defaults for the keys).
+    /// </summary>
+    /// <returns>Whether the store is remote and so gets a readiness check.</returns>
+    private static bool AddRetinaScreenObjectStore(this IHostApplicationBuilder builder, RetinaScreenOptions options)
+    {
+        if (options.Storage.Provider != StorageProvider.S3)
+        {
+            var objectsPath = options.Storage.Path ?? Path.Combine(options.DataPath, "objects");
+            builder.Services.AddSingleton<FileObjectStore>(_ => new FileObjectStore(objectsPath));
+            builder.Services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<FileObjectStore>());
+            return false;
+        }
+
+        var s3 = options.Storage.S3;
+        List<string> failures = [];
+        if (!Uri.TryCreate(s3.ServiceUrl, UriKind.Absolute, out var serviceUrl) || serviceUrl.Scheme is not ("http" or "https"))
+        {
+            failures.Add("RetinaScreen__Storage__S3__ServiceUrl must be an http(s) address.");
+        }
+
+        if (string.IsNullOrWhiteSpace(s3.Bucket))
+        {
+            failures.Add("RetinaScreen__Storage__S3__Bucket is required.");
+        }
+
+        if (string.IsNullOrEmpty(s3.AccessKey) || string.IsNullOrEmpty(s3.SecretKey))
+        {
+            failures.Add("S3 credentials are required (RetinaScreen__Storage__S3__AccessKey / __SecretKey); there is no default.");
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new OptionsValidationException("RetinaScreen:Storage:S3", typeof(S3StorageOptions), failures);
+        }
+
+        var settings = new S3ObjectStoreSettings(serviceUrl!, s3.Bucket!, s3.AccessKey!, s3.SecretKey!) { Region = s3.Region };
+        builder.Services.AddSingleton(_ => new S3ObjectStore(settings));
+        builder.Services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<S3ObjectStore>());
+        return true;
     }
 
     /// <summary>
@@ -120,10 +166,19 @@ public static class RetinaScreenHostingExtensions
         return app;
     }
 
-    /// <summary>Applies migrations and clears what a crashed process may have left half-written.</summary>
+    /// <summary>Applies migrations, clears what a crashed process may have left half-written, and checks the object store.</summary>
     public static async Task PrepareRetinaScreenStorageAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
         await services.MigrateRetinaScreenDatabaseAsync(cancellationToken);
-        services.GetRequiredService<FileObjectStore>().CleanIncoming();
+        switch (services.GetRequiredService<IObjectStore>())
+        {
+            case FileObjectStore folder:
+                folder.CleanIncoming();
+                break;
+            case S3ObjectStore s3:
+                // Fail at start, not at the first arrival, when the bucket or the keys are wrong.
+                await s3.EnsureBucketReachableAsync(cancellationToken);
+                break;
+        }
     }
 }

@@ -17,16 +17,46 @@ public sealed class RetinaScreenOptions
     public TelemetryOptions Telemetry { get; set; } = new();
 }
 
+public enum StorageProvider
+{
+    /// <summary>A folder: local in the embedded mode, a shared volume in the distributed mode.</summary>
+    Folder,
+
+    /// <summary>An S3-compatible service (AWS S3, MinIO, Ceph RGW…), addressed path-style.</summary>
+    S3,
+}
+
 public sealed class StorageOptions
 {
-    /// <summary>Folder of the object store; defaults to <c>{DataPath}/objects</c>.</summary>
+    public StorageProvider Provider { get; set; } = StorageProvider.Folder;
+
+    /// <summary>Folder of the object store (<see cref="StorageProvider.Folder"/>); defaults to <c>{DataPath}/objects</c>.</summary>
     public string? Path { get; set; }
+
+    /// <summary>The service, when <see cref="Provider"/> is <see cref="StorageProvider.S3"/>.</summary>
+    public S3StorageOptions S3 { get; set; } = new();
 
     /// <summary>How often the ingest role looks for objects no row references (zero or less: never).</summary>
     public TimeSpan OrphanSweepInterval { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Objects younger than this are never swept: an arrival stores its object before committing its row.</summary>
     public TimeSpan OrphanGraceAge { get; set; } = TimeSpan.FromHours(1);
+}
+
+public sealed class S3StorageOptions
+{
+    /// <summary>The service's address, e.g. <c>https://minio.hospital.local:9000</c>.</summary>
+    public string? ServiceUrl { get; set; }
+
+    public string? Bucket { get; set; }
+
+    /// <summary>No default keys: the S3 provider refuses to start without them.</summary>
+    public string? AccessKey { get; set; }
+
+    public string? SecretKey { get; set; }
+
+    /// <summary>The signing region; S3-compatible services on premises accept the default.</summary>
+    public string Region { get; set; } = "us-east-1";
 }
 
 public enum BusTransport
@@ -69,6 +99,19 @@ public sealed class RabbitMqOptions
     /// <summary>No default credentials: the distributed mode refuses to start without them.</summary>
     public string? Username { get; set; }
     public string? Password { get; set; }
+
+    /// <summary>A plain client connection to the broker, for the work MassTransit does not do (reading queue depths,
+    /// listing and replaying dead letters); <paramref name="clientName"/> names it in the broker's connection list.</summary>
+    public Task<RabbitMQ.Client.IConnection> ConnectAsync(string clientName, CancellationToken cancellationToken) =>
+        new RabbitMQ.Client.ConnectionFactory
+        {
+            HostName = Host,
+            Port = Port,
+            VirtualHost = VirtualHost,
+            UserName = Username ?? string.Empty,
+            Password = Password ?? string.Empty,
+            ClientProvidedName = clientName,
+        }.CreateConnectionAsync(cancellationToken);
 }
 
 public sealed class OutboxOptions

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Starts the distributed mode's services for the tests: PostgreSQL 15 and RabbitMQ 3.10 as plain processes, in one
+# Starts the distributed mode's services for the tests: PostgreSQL 15, RabbitMQ 3.10 and s3rver (an S3-compatible
+# server, installed by tests/run.sh under artifacts/tools) as plain processes, in one
 # temporary folder, listening on 127.0.0.1 only, on free ports, with credentials made up now (no default passwords).
 # Source it ("source tests/services/start.sh"): it exports RETINASCREEN_TEST_POSTGRES (an Npgsql connection string),
-# RETINASCREEN_TEST_RABBITMQ (host=…;port=…;user=…;password=…) and RETINASCREEN_TEST_SERVICES (the folder, which
-# tests/services/ctl.sh uses to restart a service in the fault tests). tests/services/stop.sh ends both.
+# RETINASCREEN_TEST_RABBITMQ (host=…;port=…;user=…;password=…), RETINASCREEN_TEST_S3 (url;bucket;accessKey;secret)
+# and RETINASCREEN_TEST_SERVICES (the folder, which tests/services/ctl.sh uses to restart a service in the fault
+# tests). tests/services/stop.sh ends them all.
 set -euo pipefail
 
 services_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -77,6 +79,28 @@ rabbitmq_ctl set_user_tags "$rmq_user" administrator >/dev/null
 rabbitmq_ctl set_permissions -p / "$rmq_user" '.*' '.*' '.*' >/dev/null
 rabbitmq_ctl delete_user guest >/dev/null
 
+# ---- s3rver (S3-compatible object store) ----------------------------------------------------------------------
+s3_modules="${RETINASCREEN_S3RVER_MODULES:-$(cd "$services_dir/../.." && pwd)/artifacts/tools/node_modules}"
+if [ ! -d "$s3_modules/s3rver" ]; then
+  echo "s3rver is not installed under $s3_modules: run tests/run.sh, or npm install --prefix artifacts/tools s3rver@3.7.1" >&2
+  return 2 2>/dev/null || exit 2
+fi
+s3_port=$(free_port)
+s3_bucket="retinascreen-test"
+s3_access_key="rs$(secret | head -c 16)"
+s3_secret_key=$(secret)
+mkdir -p "$state/s3/data"
+S3_ACCESS_KEY="$s3_access_key" S3_SECRET_KEY="$s3_secret_key" \
+  setsid node "$services_dir/s3rver.js" "$s3_modules" "$state/s3/data" "$s3_port" "$s3_bucket" >"$state/s3/log" 2>&1 &
+echo $! >"$state/s3/pid"
+for _ in $(seq 1 100); do
+  grep -q 'listening' "$state/s3/log" 2>/dev/null && break
+  if ! kill -0 "$(cat "$state/s3/pid")" 2>/dev/null; then cat "$state/s3/log" >&2; break; fi
+  sleep 0.1
+done
+grep -q 'listening' "$state/s3/log" || { echo "s3rver did not start" >&2; cat "$state/s3/log" >&2; return 1 2>/dev/null || exit 1; }
+
 export RETINASCREEN_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Password=$pg_password"
 export RETINASCREEN_TEST_RABBITMQ="host=127.0.0.1;port=$rmq_port;user=$rmq_user;password=$rmq_password"
-echo "Test services up in $state: PostgreSQL on 127.0.0.1:$pg_port, RabbitMQ on 127.0.0.1:$rmq_port"
+export RETINASCREEN_TEST_S3="http://127.0.0.1:$s3_port;$s3_bucket;$s3_access_key;$s3_secret_key"
+echo "Test services up in $state: PostgreSQL on 127.0.0.1:$pg_port, RabbitMQ on 127.0.0.1:$rmq_port, s3rver on 127.0.0.1:$s3_port"

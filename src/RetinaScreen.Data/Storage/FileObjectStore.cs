@@ -33,11 +33,7 @@ public sealed class FileObjectStore : IObjectStore
 
     public Task<StoredObject> PutHashedFileAsync(string sourcePath, string sha256, string extension, CancellationToken cancellationToken)
     {
-        if (sha256 is not { Length: 64 } || !sha256.All(char.IsAsciiHexDigitLower))
-        {
-            throw new ArgumentException("A SHA-256 is 64 lower-case hex digits.", nameof(sha256));
-        }
-
+        ObjectKeys.EnsureSha256(sha256);
         cancellationToken.ThrowIfCancellationRequested();
         return Task.FromResult(Commit(sourcePath, sha256, extension));
     }
@@ -100,10 +96,22 @@ public sealed class FileObjectStore : IObjectStore
         return changed;
     }
 
-    public Stream OpenRead(string key) =>
-        new FileStream(PathFor(key), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+    public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var path = PathFor(key);
+        try
+        {
+            return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan));
+        }
+        catch (DirectoryNotFoundException ex)
+        {
+            // No object under that fan-out folder yet: as absent as a missing file, and the interface says so.
+            throw new FileNotFoundException("No object in the store under that key.", key, ex);
+        }
+    }
 
-    public bool Exists(string key) => File.Exists(PathFor(key));
+    public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken) => Task.FromResult(File.Exists(PathFor(key)));
 
     public Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
@@ -143,16 +151,8 @@ public sealed class FileObjectStore : IObjectStore
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    /// <summary>"ab/cd/abcd….dcm": two levels of fan-out keep folders small on any file system.</summary>
-    public static string KeyFor(string sha256, string extension)
-    {
-        if (extension is not { Length: >= 2 and <= 8 } || extension[0] != '.' || !extension[1..].All(char.IsAsciiLetterOrDigit))
-        {
-            throw new ArgumentException("An extension is a dot and a few letters or digits.", nameof(extension));
-        }
-
-        return $"{sha256[..2]}/{sha256[2..4]}/{sha256}{extension}";
-    }
+    /// <inheritdoc cref="ObjectKeys.KeyFor"/>
+    public static string KeyFor(string sha256, string extension) => ObjectKeys.KeyFor(sha256, extension);
 
     private string PathFor(string key)
     {

@@ -2,7 +2,9 @@ namespace RetinaScreen.Data.Storage;
 
 /// <summary>
 /// Where DICOM objects live, addressed by key. Writes are atomic (a reader never sees half an object) and
-/// every stored object is identified by the SHA-256 of its bytes.
+/// every stored object is identified by the SHA-256 of its bytes. Two implementations: <see cref="FileObjectStore"/>
+/// (a folder, local or a shared volume) and <see cref="S3ObjectStore"/> (an S3-compatible service); failures of the
+/// medium surface as <see cref="IOException"/> from both.
 /// </summary>
 public interface IObjectStore
 {
@@ -22,10 +24,14 @@ public interface IObjectStore
     /// <param name="sha256">Lower-case hex SHA-256 of the whole file.</param>
     Task<StoredObject> PutHashedFileAsync(string sourcePath, string sha256, string extension, CancellationToken cancellationToken);
 
-    /// <summary>Opens a stored object for reading; <see cref="FileNotFoundException"/> when absent.</summary>
-    Stream OpenRead(string key);
+    /// <summary>
+    /// Opens a stored object for reading; <see cref="FileNotFoundException"/> when absent. A store that cannot vouch
+    /// for its medium (S3) checks the bytes against the key's SHA-256 as they are read and throws
+    /// <see cref="InvalidDataException"/> at the end if they differ.
+    /// </summary>
+    Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken);
 
-    bool Exists(string key);
+    Task<bool> ExistsAsync(string key, CancellationToken cancellationToken);
 
     Task DeleteAsync(string key, CancellationToken cancellationToken);
 }

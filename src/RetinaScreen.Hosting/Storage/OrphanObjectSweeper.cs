@@ -14,9 +14,11 @@ namespace RetinaScreen.Hosting.Storage;
 /// prediction); they are never answered or graded, only wasted space. Only objects older than
 /// <see cref="StorageOptions.OrphanGraceAge"/> are considered, so an arrival in flight (stored, not yet committed) is
 /// never touched; an object re-stored meanwhile by an identical arrival is put back (see <see cref="SweepAsync"/>).
+/// Folder stores only: its safety rests on atomic renames, which S3 does not have; with the S3 provider it logs that
+/// once and does nothing (orphans there are wasted space only, never wrong answers).
 /// </summary>
 public sealed partial class OrphanObjectSweeper(
-    FileObjectStore store,
+    IObjectStore objectStore,
     IDbContextFactory<RetinaScreenDbContext> dbFactory,
     IOptions<RetinaScreenOptions> options,
     TimeProvider clock,
@@ -32,6 +34,12 @@ public sealed partial class OrphanObjectSweeper(
         var interval = options.Value.Storage.OrphanSweepInterval;
         if (interval <= TimeSpan.Zero)
         {
+            return;
+        }
+
+        if (objectStore is not FileObjectStore)
+        {
+            LogSweepUnsupported(logger);
             return;
         }
 
@@ -64,6 +72,7 @@ public sealed partial class OrphanObjectSweeper(
     /// </summary>
     public async Task<OrphanSweep> SweepAsync(CancellationToken cancellationToken)
     {
+        var store = Folder;
         var quarantine = Path.Combine(store.Root, QuarantineFolder);
         Directory.CreateDirectory(quarantine);
         var restored = RestoreQuarantined(quarantine);
@@ -104,9 +113,13 @@ public sealed partial class OrphanObjectSweeper(
         return new OrphanSweep(examined, deleted, restored);
     }
 
+    private FileObjectStore Folder => objectStore as FileObjectStore
+        ?? throw new InvalidOperationException("The orphan sweep works on a folder object store only.");
+
     /// <summary>Keys of the store's objects last written before <paramref name="cutoff"/> ("ab/cd/&lt;sha256&gt;.ext").</summary>
     private IEnumerable<string> OldObjects(DateTime cutoff)
     {
+        var store = Folder;
         // Dot folders are the store's own (staging, quarantine); objects live two fan-out levels down.
         foreach (var first in Directory.EnumerateDirectories(store.Root).Where(IsFanOut))
         {
@@ -140,6 +153,7 @@ public sealed partial class OrphanObjectSweeper(
     /// <summary>A sweep interrupted between moving an object aside and deciding puts it back; the next sweep decides again.</summary>
     private int RestoreQuarantined(string quarantine)
     {
+        var store = Folder;
         var restored = 0;
         foreach (var aside in Directory.EnumerateFiles(quarantine))
         {
@@ -168,6 +182,9 @@ public sealed partial class OrphanObjectSweeper(
 
     [LoggerMessage(EventId = 5040, Level = LogLevel.Information, Message = "Orphan sweep: {Examined} old objects examined, {Deleted} unreferenced deleted, {Restored} put back")]
     private static partial void LogSwept(ILogger logger, int examined, int deleted, int restored);
+
+    [LoggerMessage(EventId = 5042, Level = LogLevel.Information, Message = "Orphan sweep is for folder object stores only; not sweeping the S3 store")]
+    private static partial void LogSweepUnsupported(ILogger logger);
 
     [LoggerMessage(EventId = 5041, Level = LogLevel.Warning, Message = "Orphan sweep failed; nothing unchecked was deleted, retrying at the next interval")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);

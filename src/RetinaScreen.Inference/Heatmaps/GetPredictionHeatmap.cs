@@ -32,7 +32,7 @@ internal static class GetPredictionHeatmap
             .Where(p => p.Id == id)
             .Select(p => p.HeatmapKey)
             .FirstOrDefaultAsync(cancellationToken);
-        if (key is null || !objectStore.Exists(key))
+        if (key is null || !await objectStore.ExistsAsync(key, cancellationToken))
         {
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status404NotFound,
@@ -41,6 +41,6 @@ internal static class GetPredictionHeatmap
         }
 
         // Content-addressed: the bytes behind a key never change, so clients may cache them for good.
-        return TypedResults.File(objectStore.OpenRead(key), "image/png", entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{Path.GetFileNameWithoutExtension(key)}\""));
+        return TypedResults.File(await objectStore.OpenReadAsync(key, cancellationToken), "image/png", entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{Path.GetFileNameWithoutExtension(key)}\""));
     }
 }

@@ -13,6 +13,7 @@ using RetinaScreen.Data.Storage;
 using RetinaScreen.Dicom;
 using RetinaScreen.Dicom.Imaging;
 using RetinaScreen.Hosting;
+using RetinaScreen.Inference.Models;
 using RetinaScreen.Inference.Screening;
 
 namespace RetinaScreen.Inference.Pathology;
@@ -48,7 +49,7 @@ public sealed partial class AnalyzeSlideConsumer(
             ?? throw new InvalidOperationException("The instance named by the message is not recorded (yet); retrying.");
 
         var analyzer = analyzers.Analyzer;
-        var model = await EnsureModelVersionAsync(analyzer.Detector.Identity, cancellationToken);
+        var model = await ModelVersionRegistry.EnsureAsync(db, analyzer.Detector.Identity, clock.GetUtcNow(), cancellationToken);
         var analysis = await StartAsync(instance, model, cancellationToken);
         if (analysis is null)
         {
@@ -253,7 +254,7 @@ public sealed partial class AnalyzeSlideConsumer(
     private async Task CopyVerifiedAsync(Instance instance, string staging, CancellationToken cancellationToken)
     {
         string actual;
-        await using (var source = objectStore.OpenRead(instance.StorageKey))
+        await using (var source = await objectStore.OpenReadAsync(instance.StorageKey, cancellationToken))
         await using (var copy = File.Create(staging))
         {
             actual = await FileObjectStore.CopyHashingAsync(source, copy, cancellationToken);
@@ -280,34 +281,6 @@ public sealed partial class AnalyzeSlideConsumer(
         }
     }
 
-    private async Task<ModelVersion> EnsureModelVersionAsync(Models.ModelIdentity identity, CancellationToken cancellationToken)
-    {
-        var existing = await db.ModelVersions.FirstOrDefaultAsync(m => m.Name == identity.Name && m.Version == identity.Version, cancellationToken);
-        if (existing is not null)
-        {
-            if (!string.Equals(existing.Sha256, identity.Sha256, StringComparison.Ordinal))
-            {
-                throw new InvalidOperationException(
-                    $"Model {identity.Name} {identity.Version} was recorded with another SHA-256; a changed model needs a new version.");
-            }
-
-            return existing;
-        }
-
-        var created = new ModelVersion { Name = identity.Name, Version = identity.Version, Sha256 = identity.Sha256, FirstSeenAt = clock.GetUtcNow() };
-        db.ModelVersions.Add(created);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            return created;
-        }
-        catch (DbUpdateException)
-        {
-            // Another worker recorded it first.
-            db.Entry(created).State = EntityState.Detached;
-            return await db.ModelVersions.FirstAsync(m => m.Name == identity.Name && m.Version == identity.Version, cancellationToken);
-        }
-    }
 
     [LoggerMessage(EventId = 2420, Level = LogLevel.Information, Message = "Analysing a whole slide with {ModelName} {ModelVersion}")]
     private static partial void LogStarted(ILogger logger, string modelName, string modelVersion);

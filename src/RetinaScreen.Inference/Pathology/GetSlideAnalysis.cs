@@ -96,13 +96,13 @@ internal static class GetSlideAnalysis
             .OrderByDescending(a => a.StartedAt)
             .Select(a => a.HeatmapKey)
             .FirstOrDefaultAsync(cancellationToken);
-        if (key is null || !objectStore.Exists(key))
+        if (key is null || !await objectStore.ExistsAsync(key, cancellationToken))
         {
             return NotFound("Heatmap not found", "The slide does not exist or its analysis has not completed.");
         }
 
         // Content-addressed: the bytes behind a key never change, so clients may cache them for good.
-        return TypedResults.File(objectStore.OpenRead(key), "image/png", entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{Path.GetFileNameWithoutExtension(key)}\""));
+        return TypedResults.File(await objectStore.OpenReadAsync(key, cancellationToken), "image/png", entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{Path.GetFileNameWithoutExtension(key)}\""));
     }
 
     private static ProblemHttpResult NotFound(string title, string detail) =>

@@ -40,7 +40,7 @@ public sealed partial class GradeImageConsumer(
             .FirstOrDefaultAsync(i => i.SopInstanceUid == message.SopInstanceUid, cancellationToken)
             ?? throw new InvalidOperationException("The instance named by the message is not recorded (yet); retrying.");
 
-        var model = await EnsureModelVersionAsync(cancellationToken);
+        var model = await EnsureModelVersionAsync(grader.Model, cancellationToken);
         if (await db.Predictions.AnyAsync(p => p.InstanceId == instance.Id && p.ModelVersionId == model.Id, cancellationToken))
         {
             LogAlreadyGraded(logger);
@@ -173,7 +173,7 @@ public sealed partial class GradeImageConsumer(
         try
         {
             string actual;
-            await using (var source = objectStore.OpenRead(storageKey))
+            await using (var source = await objectStore.OpenReadAsync(storageKey, cancellationToken))
             await using (var copy = File.Create(staging))
             {
                 actual = await FileObjectStore.CopyHashingAsync(source, copy, cancellationToken);
@@ -192,37 +192,9 @@ public sealed partial class GradeImageConsumer(
         }
     }
 
-    private Task<ModelVersion> EnsureModelVersionAsync(CancellationToken cancellationToken) => EnsureModelVersionAsync(grader.Model, cancellationToken);
+    private Task<ModelVersion> EnsureModelVersionAsync(Models.ModelIdentity identity, CancellationToken cancellationToken) =>
+        Models.ModelVersionRegistry.EnsureAsync(db, identity, clock.GetUtcNow(), cancellationToken);
 
-    private async Task<ModelVersion> EnsureModelVersionAsync(Models.ModelIdentity identity, CancellationToken cancellationToken)
-    {
-        var existing = await db.ModelVersions.FirstOrDefaultAsync(
-            m => m.Name == identity.Name && m.Version == identity.Version, cancellationToken);
-        if (existing is not null)
-        {
-            if (!string.Equals(existing.Sha256, identity.Sha256, StringComparison.Ordinal))
-            {
-                throw new InvalidOperationException(
-                    $"Model {identity.Name} {identity.Version} was recorded with another SHA-256; a changed model needs a new version.");
-            }
-
-            return existing;
-        }
-
-        var created = new ModelVersion { Name = identity.Name, Version = identity.Version, Sha256 = identity.Sha256, FirstSeenAt = clock.GetUtcNow() };
-        db.ModelVersions.Add(created);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            return created;
-        }
-        catch (DbUpdateException)
-        {
-            // Another worker recorded it first.
-            db.Entry(created).State = EntityState.Detached;
-            return await db.ModelVersions.FirstAsync(m => m.Name == identity.Name && m.Version == identity.Version, cancellationToken);
-        }
-    }
 
     private async Task<bool> PredictionExistsAsync(Guid instanceId, Guid modelId)
     {

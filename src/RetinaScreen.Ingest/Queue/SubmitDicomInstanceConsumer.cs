@@ -67,7 +67,7 @@ public sealed partial class SubmitDicomInstanceConsumer(
                 }
                 else
                 {
-                    await using var source = objectStore.OpenRead(message.StorageKey!);
+                    await using var source = await objectStore.OpenReadAsync(message.StorageKey!, context.CancellationToken);
                     await source.CopyToAsync(file, context.CancellationToken);
                 }
 
