@@ -12,8 +12,8 @@ using RetinaScreen.Inference.Heatmaps;
 using RetinaScreen.Inference.Quality;
 
 // Inference benchmark: per model at batch 1, 8 and 32, images/s and p50/p99 latency of one batch, and for the DR
-// grader the ratio of the whole pipeline's throughput (decode DICOM, preprocess, infer, postprocess incl. heatmap PNG)
-// to bare InferenceSession.Run on the same prepared inputs.
+// grader and the metastasis patch classifier the ratio of the whole pipeline's throughput (decode DICOM, preprocess,
+// infer, postprocess incl. heatmap PNG) to bare InferenceSession.Run on the same prepared inputs; then whole slides.
 //   dotnet run -c Release --project bench/RetinaScreen.Inference.Benchmarks [-- --provider Cuda] [--seconds S] [--batches 1,8,32]
 var provider = ExecutionProviders.Cpu;
 var seconds = 3.0;
@@ -106,6 +106,7 @@ try
         Measurement.Run("decode (DICOM JPEG)", 1, () => FundusPhotographGrader.Decode(files[0]), 2, 10, minDuration / 3, maxDuration / 3),
         Measurement.Run("preprocess (crop, normalise)", 1, () => grader.Preprocess(frames[0], one), 2, 10, minDuration / 3, maxDuration / 3),
         Measurement.Run("postprocess (heatmap PNG)", 1, () => HeatmapOverlay.RenderPng(firstCrop, graded.Cam!, graded.CamSize), 2, 10, minDuration / 3, maxDuration / 3),
+        Measurement.Run("  of which the overlay, no PNG", 1, () => HeatmapOverlay.Render(firstCrop, graded.Cam!, graded.CamSize), 2, 10, minDuration / 3, maxDuration / 3),
     };
     Console.WriteLine();
     Console.WriteLine($"{"stage, one image",-34}{"p50 ms",10}{"p99 ms",10}");
@@ -133,6 +134,8 @@ try
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{"",-12}{batch,6}{full.ImagesPerSecond,12:F1}{full.P50,10:F2}{full.P99,10:F2}   {model.ImagesPerSecond,18:F0}{model.P50,10:F3}{model.P99,10:F3}"));
     }
+
+    MetastasisBenchmark.Run(provider, batches, minDuration, maxDuration, folder);
 
     Console.WriteLine();
     Console.WriteLine("latency: one batch; ratio: pipeline images/s over bare Run images/s on the same prepared inputs.");

@@ -56,19 +56,30 @@ public static class HeatmapOverlay
 
         var pixels = crop.Pixels;
         var output = new byte[pixels.Length];
+        // Cell centres sit at (i + 0.5) · size / camSize: bilinear between them, clamped at the borders. The same
+        // taps serve every row, so each column's are worked out once (same arithmetic, so the same bytes).
+        var taps0 = new int[size];
+        var taps1 = new int[size];
+        var fractions = new float[size];
+        for (var x = 0; x < size; x++)
+        {
+            var cx = Math.Clamp((x + 0.5f) * camSize / size - 0.5f, 0, camSize - 1);
+            taps0[x] = (int)cx;
+            taps1[x] = Math.Min(camSize - 1, taps0[x] + 1);
+            fractions[x] = cx - taps0[x];
+        }
+
         for (var y = 0; y < size; y++)
         {
-            // Cell centres sit at (i + 0.5) · size / camSize: bilinear between them, clamped at the borders.
             var cy = Math.Clamp((y + 0.5f) * camSize / size - 0.5f, 0, camSize - 1);
             var y0 = (int)cy;
             var y1 = Math.Min(camSize - 1, y0 + 1);
             var fy = cy - y0;
             for (var x = 0; x < size; x++)
             {
-                var cx = Math.Clamp((x + 0.5f) * camSize / size - 0.5f, 0, camSize - 1);
-                var x0 = (int)cx;
-                var x1 = Math.Min(camSize - 1, x0 + 1);
-                var fx = cx - x0;
+                var x0 = taps0[x];
+                var x1 = taps1[x];
+                var fx = fractions[x];
                 var value = (1 - fy) * ((1 - fx) * cam[y0 * camSize + x0] + fx * cam[y0 * camSize + x1])
                           + fy * ((1 - fx) * cam[y1 * camSize + x0] + fx * cam[y1 * camSize + x1]);
                 var v = Math.Clamp(value / max, 0f, 1f);

@@ -150,8 +150,8 @@ public sealed class SlideAnalyzer(MetastasisDetector detector, PathologyOptions 
     }
 
     /// <summary>The slide shrunk by a whole factor, each overview pixel sampled at the centre of its block of slide pixels,
-    /// filled tile by tile as the tiles pass.</summary>
-    private sealed class Overview
+    /// filled tile by tile as the tiles pass. Internal for the inference benchmark, which replays the analyser's loop batch by batch.</summary>
+    internal sealed class Overview
     {
         private readonly int _factor;
         private readonly int _width;

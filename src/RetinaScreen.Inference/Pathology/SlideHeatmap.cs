@@ -13,7 +13,10 @@ public static class SlideHeatmap
 {
     private static readonly PngEncoder Encoder = new()
     {
-        CompressionLevel = PngCompressionLevel.DefaultCompression,
+        // Speed over bytes, as for the DR overlay: at the default level, deflating a 1024-pixel overview took about a
+        // quarter of a 2048-pixel slide's analysis on CPU; level 1 is about 3× faster for a few per cent more bytes
+        // (docs/benchmarks.md, issue 6). Lossless either way: the pixels a viewer decodes are the same.
+        CompressionLevel = PngCompressionLevel.BestSpeed,
         ColorType = PngColorType.Rgb,
         BitDepth = PngBitDepth.Bit8,
     };
