@@ -37,12 +37,14 @@ public static class RetinaScreenDatabase
     /// Ingest and inference write at the same time. Write-ahead logging lets readers proceed during a write, and
     /// the busy timeout makes a second writer wait for the lock instead of failing with SQLITE_BUSY.
     /// journal_mode is a property of the file (set once, kept); busy_timeout belongs to each connection.
+    /// synchronous=FULL is SQLite's usual default, set here so that no build's default can weaken it: in WAL mode it
+    /// fsyncs the log at every commit, which is what lets ingest answer success only once an arrival is durable.
     /// </summary>
     private sealed class SqliteConnectionPragmas : DbConnectionInterceptor
     {
         public static readonly SqliteConnectionPragmas Instance = new();
 
-        private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=30000;";
+        private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;";
 
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
         {
