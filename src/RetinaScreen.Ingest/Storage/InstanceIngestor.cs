@@ -129,11 +129,11 @@ public sealed partial class InstanceIngestor(
         }
         catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException or TimeoutException)
         {
-            // Nothing was committed, so the stored bytes are referenced by nothing: remove them, and tell the sender
-            // to try again. Content addressing means an identical object stored by another instance is impossible
-            // (different SOP Instance UIDs make different bytes).
+            // Nothing of this arrival was committed; tell the sender to try again. The stored object stays: the same
+            // instance sent at this moment over another association has the same bytes and so the same key, and may
+            // be committing now; deleting here could take the object from under an answered success. A retry reuses
+            // the object, and one that nobody records is removed by the orphan sweeper after its grace age.
             LogRecordFailed(logger, ex);
-            await objectStore.DeleteAsync(stored.Key, CancellationToken.None);
             return new IngestOutcome(IngestResult.OutOfResources, header.SopInstanceUid, "The database could not record the object.") { SopClassUid = header.SopClassUid };
         }
 
