@@ -76,12 +76,13 @@ public sealed class HostRobustnessTests(TwoAssociationHost host) : IClassFixture
             await stream.WriteAsync(RawAssociation.PData(1, command: false, last: false, dataset.AsSpan(0, dataset.Length / 2)));
             await stream.FlushAsync();
 
-            // The half data set reached the arrival folder before the sender vanished.
-            await WaitUntilAsync(() => Directory.EnumerateFiles(Path.Combine(DataFolder, "tmp")).Any(), TimeSpan.FromSeconds(10));
+            // The half data set reached the arrival folder before the sender vanished. Bounded like the association
+            // answer above: in CI this class's host may still be warming its models while other classes' hosts run.
+            await WaitUntilAsync(() => Directory.EnumerateFiles(Path.Combine(DataFolder, "tmp")).Any(), TimeSpan.FromSeconds(30));
             client.Client.LingerState = new LingerOption(true, 0);
         }
 
-        await WaitUntilAsync(() => !Directory.EnumerateFiles(Path.Combine(DataFolder, "tmp")).Any(), TimeSpan.FromSeconds(15));
+        await WaitUntilAsync(() => !Directory.EnumerateFiles(Path.Combine(DataFolder, "tmp")).Any(), TimeSpan.FromSeconds(30));
         Assert.Equal(instancesBefore, await new DatabaseProbe(DataFolder).AllInstancesAsync());
         Assert.Equal(0, await new DatabaseProbe(DataFolder).InstancesAsync(sop));
         Assert.Null(await Part10.StoredObjectAsync(DataFolder, sop));
