@@ -73,7 +73,15 @@ public sealed class HostRobustnessTests(TwoAssociationHost host) : IClassFixture
             await stream.WriteAsync(RawAssociation.AssociateRequest("RETINASCREEN", "VANISHER", RawAssociation.OphthalmicPhotography8Bit));
             Assert.Equal(0x02, await RawAssociation.ReadPduTypeAsync(stream, TimeSpan.FromSeconds(30)));
             await stream.WriteAsync(RawAssociation.PData(1, command: true, last: true, RawAssociation.CStoreCommand(RawAssociation.OphthalmicPhotography8Bit, sop)));
-            await stream.WriteAsync(RawAssociation.PData(1, command: false, last: false, dataset.AsSpan(0, dataset.Length / 2)));
+            // Half the data set, in fragments well inside the SCP's maximum PDU length (64 KiB by default): a larger
+            // PDU would be refused with an A-ABORT, which is another test's case, not a sender that vanishes.
+            const int fragment = 16 * 1024;
+            for (var offset = 0; offset < dataset.Length / 2; offset += fragment)
+            {
+                var length = Math.Min(fragment, dataset.Length / 2 - offset);
+                await stream.WriteAsync(RawAssociation.PData(1, command: false, last: false, dataset.AsSpan(offset, length)));
+            }
+
             await stream.FlushAsync();
 
             // The half data set reached the arrival folder before the sender vanished. Bounded like the association
