@@ -632,6 +632,50 @@ namespace RetinaScreen.Migrations.PostgreSql.Migrations
                     b.ToTable("SlideAnalyses", (string)null);
                 });
 
+            modelBuilder.Entity("RetinaScreen.Data.Screening.Adjudication", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("AdjudicatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("AdjudicatorId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int?>("Grade")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Rationale")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<bool?>("ReferableDme")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool?>("ReferableDr")
+                        .HasColumnType("boolean");
+
+                    b.Property<Guid>("ScreeningCaseId")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("Ungradable")
+                        .HasColumnType("boolean");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ScreeningCaseId")
+                        .IsUnique();
+
+                    b.ToTable("Adjudications", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_Adjudications_Grade", "\"Grade\" IS NULL OR (\"Grade\" >= 0 AND \"Grade\" <= 4)");
+                        });
+                });
+
             modelBuilder.Entity("RetinaScreen.Data.Screening.ModelVersion", b =>
                 {
                     b.Property<Guid>("Id")
@@ -738,6 +782,55 @@ namespace RetinaScreen.Migrations.PostgreSql.Migrations
                         .IsUnique();
 
                     b.ToTable("Predictions", (string)null);
+                });
+
+            modelBuilder.Entity("RetinaScreen.Data.Screening.Review", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<bool?>("AgreesWithModel")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Comment")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<int?>("Grade")
+                        .HasColumnType("integer");
+
+                    b.Property<bool?>("ReferableDme")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool?>("ReferableDr")
+                        .HasColumnType("boolean");
+
+                    b.Property<long>("ReviewedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ReviewerId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<Guid>("ScreeningCaseId")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("Ungradable")
+                        .HasColumnType("boolean");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReviewerId", "ReviewedAt");
+
+                    b.HasIndex("ScreeningCaseId", "ReviewerId")
+                        .IsUnique();
+
+                    b.ToTable("Reviews", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_Reviews_Grade", "\"Grade\" IS NULL OR (\"Grade\" >= 0 AND \"Grade\" <= 4)");
+                        });
                 });
 
             modelBuilder.Entity("RetinaScreen.Data.Screening.ScreeningCase", b =>
@@ -913,6 +1006,17 @@ namespace RetinaScreen.Migrations.PostgreSql.Migrations
                     b.Navigation("ModelVersion");
                 });
 
+            modelBuilder.Entity("RetinaScreen.Data.Screening.Adjudication", b =>
+                {
+                    b.HasOne("RetinaScreen.Data.Screening.ScreeningCase", "ScreeningCase")
+                        .WithMany()
+                        .HasForeignKey("ScreeningCaseId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("ScreeningCase");
+                });
+
             modelBuilder.Entity("RetinaScreen.Data.Screening.Prediction", b =>
                 {
                     b.HasOne("RetinaScreen.Data.Imaging.Instance", "Instance")
@@ -930,6 +1034,17 @@ namespace RetinaScreen.Migrations.PostgreSql.Migrations
                     b.Navigation("Instance");
 
                     b.Navigation("ModelVersion");
+                });
+
+            modelBuilder.Entity("RetinaScreen.Data.Screening.Review", b =>
+                {
+                    b.HasOne("RetinaScreen.Data.Screening.ScreeningCase", "ScreeningCase")
+                        .WithMany()
+                        .HasForeignKey("ScreeningCaseId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("ScreeningCase");
                 });
 
             modelBuilder.Entity("RetinaScreen.Data.Screening.ScreeningCase", b =>

@@ -617,6 +617,50 @@ namespace RetinaScreen.Migrations.Sqlite.Migrations
                     b.ToTable("SlideAnalyses", (string)null);
                 });
 
+            modelBuilder.Entity("RetinaScreen.Data.Screening.Adjudication", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AdjudicatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AdjudicatorId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Grade")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Rationale")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool?>("ReferableDme")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool?>("ReferableDr")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ScreeningCaseId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Ungradable")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ScreeningCaseId")
+                        .IsUnique();
+
+                    b.ToTable("Adjudications", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_Adjudications_Grade", "\"Grade\" IS NULL OR (\"Grade\" >= 0 AND \"Grade\" <= 4)");
+                        });
+                });
+
             modelBuilder.Entity("RetinaScreen.Data.Screening.ModelVersion", b =>
                 {
                     b.Property<Guid>("Id")
@@ -723,6 +767,55 @@ namespace RetinaScreen.Migrations.Sqlite.Migrations
                         .IsUnique();
 
                     b.ToTable("Predictions", (string)null);
+                });
+
+            modelBuilder.Entity("RetinaScreen.Data.Screening.Review", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool?>("AgreesWithModel")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Comment")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Grade")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool?>("ReferableDme")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool?>("ReferableDr")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ReviewedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReviewerId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ScreeningCaseId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Ungradable")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReviewerId", "ReviewedAt");
+
+                    b.HasIndex("ScreeningCaseId", "ReviewerId")
+                        .IsUnique();
+
+                    b.ToTable("Reviews", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_Reviews_Grade", "\"Grade\" IS NULL OR (\"Grade\" >= 0 AND \"Grade\" <= 4)");
+                        });
                 });
 
             modelBuilder.Entity("RetinaScreen.Data.Screening.ScreeningCase", b =>
@@ -898,6 +991,17 @@ namespace RetinaScreen.Migrations.Sqlite.Migrations
                     b.Navigation("ModelVersion");
                 });
 
+            modelBuilder.Entity("RetinaScreen.Data.Screening.Adjudication", b =>
+                {
+                    b.HasOne("RetinaScreen.Data.Screening.ScreeningCase", "ScreeningCase")
+                        .WithMany()
+                        .HasForeignKey("ScreeningCaseId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("ScreeningCase");
+                });
+
             modelBuilder.Entity("RetinaScreen.Data.Screening.Prediction", b =>
                 {
                     b.HasOne("RetinaScreen.Data.Imaging.Instance", "Instance")
@@ -915,6 +1019,17 @@ namespace RetinaScreen.Migrations.Sqlite.Migrations
                     b.Navigation("Instance");
 
                     b.Navigation("ModelVersion");
+                });
+
+            modelBuilder.Entity("RetinaScreen.Data.Screening.Review", b =>
+                {
+                    b.HasOne("RetinaScreen.Data.Screening.ScreeningCase", "ScreeningCase")
+                        .WithMany()
+                        .HasForeignKey("ScreeningCaseId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("ScreeningCase");
                 });
 
             modelBuilder.Entity("RetinaScreen.Data.Screening.ScreeningCase", b =>
