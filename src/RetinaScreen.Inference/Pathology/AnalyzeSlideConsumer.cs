@@ -59,7 +59,7 @@ public sealed partial class AnalyzeSlideConsumer(
         var staging = Path.GetTempFileName();
         try
         {
-            await CopyVerifiedAsync(instance, staging, cancellationToken);
+            await objectStore.CopyVerifiedToFileAsync(instance.StorageKey, instance.Sha256, staging, cancellationToken);
             LogStarted(logger, model.Name, model.Version);
             SlideAnalysisResult result;
             try
@@ -152,7 +152,7 @@ public sealed partial class AnalyzeSlideConsumer(
 
     private async Task CompleteAsync(Instance instance, ModelVersion model, SlideAnalysis analysis, SlideAnalysisResult result, CancellationToken cancellationToken)
     {
-        var heatmapKey = await StoreHeatmapAsync(SlideHeatmap.RenderPng(result), cancellationToken);
+        var heatmapKey = await objectStore.PutBytesAsync(SlideHeatmap.RenderPng(result), ".png", cancellationToken);
         var now = clock.GetUtcNow();
         analysis.Status = SlideAnalysisStatus.Completed;
         analysis.TilesTotal = result.TilesTotal;
@@ -248,39 +248,6 @@ public sealed partial class AnalyzeSlideConsumer(
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
-
-    /// <summary>Copies the stored slide to <paramref name="staging"/>, hashing as it goes: what the model sees must be what
-    /// ingest recorded.</summary>
-    private async Task CopyVerifiedAsync(Instance instance, string staging, CancellationToken cancellationToken)
-    {
-        string actual;
-        await using (var source = await objectStore.OpenReadAsync(instance.StorageKey, cancellationToken))
-        await using (var copy = File.Create(staging))
-        {
-            actual = await FileObjectStore.CopyHashingAsync(source, copy, cancellationToken);
-        }
-
-        if (!string.Equals(actual, instance.Sha256, StringComparison.Ordinal))
-        {
-            throw new InvalidDataException("The stored slide no longer matches its recorded SHA-256; refusing to analyse it.");
-        }
-    }
-
-    /// <summary>Stores the heatmap beside the slide (content-addressed, so a re-analysis with the same result shares it).</summary>
-    private async Task<string> StoreHeatmapAsync(byte[] png, CancellationToken cancellationToken)
-    {
-        var staging = Path.GetTempFileName();
-        try
-        {
-            await File.WriteAllBytesAsync(staging, png, cancellationToken);
-            return (await objectStore.PutFileAsync(staging, ".png", cancellationToken)).Key;
-        }
-        finally
-        {
-            File.Delete(staging);
-        }
-    }
-
 
     [LoggerMessage(EventId = 2420, Level = LogLevel.Information, Message = "Analysing a whole slide with {ModelName} {ModelVersion}")]
     private static partial void LogStarted(ILogger logger, string modelName, string modelVersion);

@@ -134,24 +134,8 @@ public sealed partial class GradeImageConsumer(
     };
 
     /// <summary>Stores the heatmap overlay beside the image (content-addressed, so a regraded image shares it).</summary>
-    private async Task<string?> StoreHeatmapAsync(byte[]? png, CancellationToken cancellationToken)
-    {
-        if (png is null)
-        {
-            return null;
-        }
-
-        var staging = Path.GetTempFileName();
-        try
-        {
-            await File.WriteAllBytesAsync(staging, png, cancellationToken);
-            return (await objectStore.PutFileAsync(staging, ".png", cancellationToken)).Key;
-        }
-        finally
-        {
-            File.Delete(staging);
-        }
-    }
+    private async Task<string?> StoreHeatmapAsync(byte[]? png, CancellationToken cancellationToken) =>
+        png is null ? null : await objectStore.PutBytesAsync(png, ".png", cancellationToken);
 
     /// <summary>The candidate model's answer, stored for comparison only: flagged shadow, left out of the screening.</summary>
     private async Task AddShadowPredictionAsync(Guid instanceId, string imageSha256, Models.ModelIdentity identity, GradingOutcome outcome, DateTimeOffset now, CancellationToken cancellationToken)
@@ -172,18 +156,7 @@ public sealed partial class GradeImageConsumer(
         var staging = Path.GetTempFileName();
         try
         {
-            string actual;
-            await using (var source = await objectStore.OpenReadAsync(storageKey, cancellationToken))
-            await using (var copy = File.Create(staging))
-            {
-                actual = await FileObjectStore.CopyHashingAsync(source, copy, cancellationToken);
-            }
-
-            if (!string.Equals(actual, expectedSha256, StringComparison.Ordinal))
-            {
-                throw new InvalidDataException("The stored object no longer matches its recorded SHA-256; refusing to grade it.");
-            }
-
+            await objectStore.CopyVerifiedToFileAsync(storageKey, expectedSha256, staging, cancellationToken);
             return await grader.GradeAsync(staging, cancellationToken);
         }
         finally
