@@ -86,7 +86,7 @@ public static class IngestModule
         return bus;
     }
 
-    /// <summary>STOW-RS for devices, and device registration for administrators.</summary>
+    /// <summary>STOW-RS for devices, and device registration and changes for administrators.</summary>
     public static WebApplication MapIngest(this WebApplication app)
     {
         var devicePolicy = new AuthorizationPolicyBuilder(DeviceTokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build();
@@ -105,7 +105,10 @@ public static class IngestModule
             .Build();
         var admin = app.MapGroup("/api/admin/devices").RequireAuthorization(adminPolicy);
         admin.MapGet("/", ListDevices.HandleAsync);
+        admin.MapGet("/{id:long}", ListDevices.HandleOneAsync);
         admin.MapPost("/", RegisterDevice.HandleAsync);
+        admin.MapPatch("/{id:long}", UpdateDevice.HandleAsync).Accepts<UpdateDevice.Request>("application/json", "application/merge-patch+json");
+        admin.MapPost("/{id:long}/token", RotateDeviceToken.HandleAsync);
         return app;
     }
 }

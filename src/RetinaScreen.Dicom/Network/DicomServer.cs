@@ -65,7 +65,7 @@ public sealed class DicomServer : IAsyncDisposable
         Directory.CreateDirectory(TempDirectory);
         var address = string.IsNullOrEmpty(_options.BindAddress) ? IPAddress.Any : IPAddress.Parse(_options.BindAddress);
         // A configured but unreadable certificate fails the start rather than leaving the secure port silently closed.
-        var tls = _options.Tls.IsEnabled ? new DicomTlsServerContext(_options.Tls) : null;
+        var tls = _options.Tls.IsEnabled ? new DicomTlsServerContext(_options.Tls, _logger) : null;
         var listener = Listen(address, _options.Port);
         Socket? tlsListener = null;
         try

@@ -2,6 +2,7 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
 
 namespace RetinaScreen.Dicom.Network;
 
@@ -124,10 +125,12 @@ internal sealed class DicomTlsServerContext
 {
     private readonly SslServerAuthenticationOptions _options;
     private readonly bool _requireClientCertificate;
+    private readonly ClientCertificateRevocation? _revocation;
 
-    public DicomTlsServerContext(DicomTlsOptions options)
+    /// <exception cref="DicomTlsConfigurationException">A configured file cannot be used; the message names the setting.</exception>
+    public DicomTlsServerContext(DicomTlsOptions options, ILogger logger, TimeProvider? clock = null)
     {
-        var (certificate, chain) = DicomTls.LoadCertificateWithKey(options.CertificatePath!, options.KeyPath, options.CertificatePassword);
+        var (certificate, chain) = LoadServerCertificate(options);
         _requireClientCertificate = options.RequireClientCertificate;
         _options = new SslServerAuthenticationOptions
         {
@@ -135,12 +138,28 @@ internal sealed class DicomTlsServerContext
             EnabledSslProtocols = DicomTls.Protocols,
             // Always ask: a device's certificate identifies it even where certificates are not required.
             ClientCertificateRequired = true,
+            // Online revocation (OCSP, CRL distribution points) is off: clinics run offline. ClientCrlPath is the
+            // offline replacement, checked in ValidateClient.
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             RemoteCertificateValidationCallback = ValidateClient,
         };
         if (!string.IsNullOrWhiteSpace(options.ClientCaPath))
         {
-            _options.CertificateChainPolicy = DicomTls.CustomTrust(DicomTls.LoadPemCertificates(options.ClientCaPath));
+            X509Certificate2Collection anchors;
+            try
+            {
+                anchors = DicomTls.LoadPemCertificates(options.ClientCaPath);
+            }
+            catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                throw new DicomTlsConfigurationException(nameof(DicomTlsOptions.ClientCaPath), $"'{options.ClientCaPath}' could not be read as PEM certificates: {ex.Message}", ex);
+            }
+
+            _options.CertificateChainPolicy = DicomTls.CustomTrust(anchors);
+            if (!string.IsNullOrWhiteSpace(options.ClientCrlPath))
+            {
+                _revocation = new ClientCertificateRevocation(options.ClientCrlPath, anchors, clock ?? TimeProvider.System, logger);
+            }
         }
 
         HandshakeTimeout = options.HandshakeTimeout;
@@ -169,7 +188,8 @@ internal sealed class DicomTlsServerContext
 
     /// <summary>
     /// Without a required certificate, any certificate the client proves it holds is let through the handshake:
-    /// a device is then recognised by its registered thumbprint (a pin), whoever issued it.
+    /// a device is then recognised by its registered thumbprint (a pin), whoever issued it. A revoked certificate is
+    /// refused either way: it is no device's identity any more.
     /// </summary>
     private bool ValidateClient(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
@@ -178,6 +198,89 @@ internal sealed class DicomTlsServerContext
             return !_requireClientCertificate;
         }
 
+        if (_revocation is not null)
+        {
+            var client = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+            if (_revocation.IsRevoked(client, chain))
+            {
+                return false;
+            }
+        }
+
         return errors == SslPolicyErrors.None || !_requireClientCertificate;
+    }
+
+    /// <summary>
+    /// Loads the server certificate, turning the platform's terse errors into ones that name the setting to fix:
+    /// a missing or wrong password is the usual mistake, and it must stop the start rather than every handshake.
+    /// </summary>
+    private static (X509Certificate2 Certificate, X509Certificate2Collection Chain) LoadServerCertificate(DicomTlsOptions options)
+    {
+        var path = options.CertificatePath!;
+        const string certificateSetting = nameof(DicomTlsOptions.CertificatePath);
+        const string passwordSetting = nameof(DicomTlsOptions.CertificatePassword);
+        if (!File.Exists(path))
+        {
+            throw new DicomTlsConfigurationException(certificateSetting, $"'{path}' does not exist.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.KeyPath) && !File.Exists(options.KeyPath))
+        {
+            throw new DicomTlsConfigurationException(nameof(DicomTlsOptions.KeyPath), $"'{options.KeyPath}' does not exist.");
+        }
+
+        var hasPassword = !string.IsNullOrEmpty(options.CertificatePassword);
+        try
+        {
+            return DicomTls.LoadCertificateWithKey(path, options.KeyPath, options.CertificatePassword);
+        }
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            var extension = Path.GetExtension(path);
+            var keyFile = string.IsNullOrWhiteSpace(options.KeyPath) ? path : options.KeyPath;
+            if (extension.Equals(".pfx", StringComparison.OrdinalIgnoreCase) || extension.Equals(".p12", StringComparison.OrdinalIgnoreCase))
+            {
+                throw hasPassword
+                    ? new DicomTlsConfigurationException(passwordSetting, $"the PKCS#12 file '{path}' could not be opened: the password is wrong, or the file is damaged ({ex.Message})", ex)
+                    : new DicomTlsConfigurationException(passwordSetting, $"the PKCS#12 file '{path}' could not be opened without a password: set {passwordSetting} ({ex.Message})", ex);
+            }
+
+            var keyText = ReadSmallText(keyFile);
+            if (keyText.Contains("Proc-Type: 4,ENCRYPTED", StringComparison.Ordinal))
+            {
+                throw new DicomTlsConfigurationException(nameof(DicomTlsOptions.KeyPath), $"the private key in '{keyFile}' uses OpenSSL's legacy PEM encryption, which .NET does not read: convert it to PKCS#8 ('openssl pkcs8 -topk8') and give its password in {passwordSetting}.", ex);
+            }
+
+            var encryptedKey = keyText.Contains("-----BEGIN ENCRYPTED PRIVATE KEY-----", StringComparison.Ordinal);
+            if (encryptedKey && !hasPassword)
+            {
+                throw new DicomTlsConfigurationException(passwordSetting, $"the private key in '{keyFile}' is encrypted: set {passwordSetting}.", ex);
+            }
+
+            if (encryptedKey)
+            {
+                throw new DicomTlsConfigurationException(passwordSetting, $"the encrypted private key in '{keyFile}' could not be decrypted: the password is wrong, or the key does not match the certificate ({ex.Message})", ex);
+            }
+
+            if (hasPassword)
+            {
+                throw new DicomTlsConfigurationException(passwordSetting, $"a password is set but '{keyFile}' holds no encrypted private key (PEM 'ENCRYPTED PRIVATE KEY'); remove {passwordSetting} or encrypt the key ({ex.Message})", ex);
+            }
+
+            throw new DicomTlsConfigurationException(certificateSetting, $"'{path}' (key: '{keyFile}') could not be loaded as a certificate with its private key ({ex.Message})", ex);
+        }
+    }
+
+    /// <summary>A PEM file's text for diagnosis, or empty when it is unreadable or too large to be one.</summary>
+    private static string ReadSmallText(string path)
+    {
+        try
+        {
+            return new FileInfo(path).Length < CertificateRevocationList.MaxFileLength ? File.ReadAllText(path) : "";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
     }
 }

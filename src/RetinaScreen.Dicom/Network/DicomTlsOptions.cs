@@ -31,6 +31,14 @@ public sealed record DicomTlsOptions
     /// <summary>PEM file of the trust anchors for device certificates; null uses the system's trusted roots.</summary>
     public string? ClientCaPath { get; set; }
 
+    /// <summary>
+    /// Certificate revocation lists for device certificates, checked offline (clinics have no path to OCSP responders or
+    /// CRL distribution points): a file of PEM <c>X509 CRL</c> blocks or one DER CRL, each signed by a trust anchor of
+    /// <see cref="ClientCaPath"/>. A client certificate listed in its issuer's CRL fails the handshake whether or not
+    /// <see cref="RequireClientCertificate"/> is set. The file is re-read when it changes, without a restart.
+    /// </summary>
+    public string? ClientCrlPath { get; set; }
+
     /// <summary>How long a new connection may take to complete the TLS handshake, so a silent client cannot hold a connection.</summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -52,6 +60,12 @@ public sealed record DicomTlsOptions
         if (HandshakeTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentException("The TLS handshake timeout must be positive.", nameof(HandshakeTimeout));
+        }
+
+        // A CRL is only believed when one of our own trust anchors signed it; the system roots are not asked to vouch.
+        if (!string.IsNullOrWhiteSpace(ClientCrlPath) && string.IsNullOrWhiteSpace(ClientCaPath))
+        {
+            throw new DicomTlsConfigurationException(nameof(ClientCrlPath), $"needs {nameof(ClientCaPath)}: a CRL must be signed by one of the configured client trust anchors.");
         }
     }
 }

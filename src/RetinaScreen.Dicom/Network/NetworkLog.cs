@@ -78,6 +78,18 @@ internal static partial class NetworkLog
     [LoggerMessage(EventId = 1022, Level = LogLevel.Debug, Message = "Connection {AssociationId}: {Protocol} established, client certificate presented: {ClientCertificate}")]
     public static partial void TlsEstablished(ILogger logger, long associationId, System.Security.Authentication.SslProtocols protocol, bool clientCertificate);
 
+    [LoggerMessage(EventId = 1023, Level = LogLevel.Warning, Message = "DICOM TLS client certificate {Thumbprint} (serial {SerialNumber}) is revoked by its issuer's CRL; handshake refused")]
+    public static partial void TlsClientCertificateRevoked(ILogger logger, string thumbprint, string serialNumber);
+
+    [LoggerMessage(EventId = 1024, Level = LogLevel.Information, Message = "Client CRL file {Path} loaded: {CrlCount} CRLs, {RevokedCount} revoked certificates")]
+    public static partial void CrlLoaded(ILogger logger, string path, int crlCount, int revokedCount);
+
+    [LoggerMessage(EventId = 1025, Level = LogLevel.Error, Message = "Client CRL file {Path} changed but was not loaded ({Reason}); the CRLs loaded before stay in force")]
+    public static partial void CrlReloadFailed(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 1026, Level = LogLevel.Warning, Message = "The CRL of {Issuer} in {Path} is past its nextUpdate ({NextUpdate:o}); it is still applied: install the CA's current CRL")]
+    public static partial void CrlStale(ILogger logger, string path, string issuer, DateTimeOffset nextUpdate);
+
     [LoggerMessage(EventId = 1050, Level = LogLevel.Debug, Message = "SCU association to {Host}:{Port} as {CallingAeTitle} -> {CalledAeTitle}")]
     public static partial void ClientConnecting(ILogger logger, string host, int port, string callingAeTitle, string calledAeTitle);
 

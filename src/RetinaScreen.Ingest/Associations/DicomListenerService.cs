@@ -19,8 +19,20 @@ public sealed partial class DicomListenerService(
     {
         var settings = options.Value;
         RemoveLeftoverArrivals(settings.TempDirectory);
-        _server = new DicomServer(settings, storeHandler, policy, serverLogger);
-        await _server.StartAsync(cancellationToken);
+        try
+        {
+            _server = new DicomServer(settings, storeHandler, policy, serverLogger);
+            await _server.StartAsync(cancellationToken);
+        }
+        catch (DicomTlsConfigurationException ex)
+        {
+            // The host must not come up without the secure port it was configured with: fail the start, naming the
+            // setting as an operator writes it.
+            var setting = $"RetinaScreen:Dicom:Tls:{ex.Setting}";
+            LogTlsConfigurationInvalid(logger, setting, ex.Detail);
+            throw new InvalidOperationException($"Invalid DICOM TLS configuration {setting} (environment RetinaScreen__Dicom__Tls__{ex.Setting}): {ex.Detail}", ex);
+        }
+
         LogListening(logger, settings.AeTitle, _server.BoundPort);
         if (settings.Tls.IsEnabled)
         {
@@ -63,6 +75,9 @@ public sealed partial class DicomListenerService(
 
     [LoggerMessage(EventId = 4100, Level = LogLevel.Information, Message = "DICOM SCP {AeTitle} listening on port {Port}")]
     private static partial void LogListening(ILogger logger, string aeTitle, int port);
+
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Critical, Message = "Invalid DICOM TLS configuration {Setting}: {Reason}; the host does not start")]
+    private static partial void LogTlsConfigurationInvalid(ILogger logger, string setting, string reason);
 
     [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "DICOM TLS SCP {AeTitle} listening on port {Port} (client certificate required: {RequireClientCertificate})")]
     private static partial void LogTlsListening(ILogger logger, string aeTitle, int port, bool requireClientCertificate);

@@ -7,8 +7,8 @@ namespace RetinaScreen.Ingest.Devices;
 
 /// <summary>
 /// Registered devices as the arrival paths need them. Association negotiation is synchronous and frequent, so
-/// DIMSE decisions read a snapshot refreshed at most every few seconds (and at once after a registration in this
-/// process); token checks query the database, which is indexed on the token hash.
+/// DIMSE decisions read a snapshot refreshed at most every few seconds (and at once after a registration or a change
+/// in this process); token checks query the database, which is indexed on the token hash.
 /// </summary>
 public sealed class DeviceDirectory(IDbContextFactory<RetinaScreenDbContext> dbFactory, TimeProvider clock)
 {

@@ -35,10 +35,10 @@ public static class RegisterDevice
         var device = new Device
         {
             Name = request.Name.Trim(),
-            Site = string.IsNullOrWhiteSpace(request.Site) ? null : request.Site.Trim(),
-            AeTitle = string.IsNullOrWhiteSpace(request.AeTitle) ? null : request.AeTitle.Trim(),
-            AllowedAddress = string.IsNullOrWhiteSpace(request.AllowedAddress) ? null : request.AllowedAddress.Trim(),
-            CertificateThumbprint = NormalizeThumbprint(request.CertificateThumbprint),
+            Site = DeviceFields.Optional(request.Site),
+            AeTitle = DeviceFields.Optional(request.AeTitle),
+            AllowedAddress = DeviceFields.Optional(request.AllowedAddress),
+            CertificateThumbprint = DeviceFields.NormalizeThumbprint(request.CertificateThumbprint),
             ApiTokenSha256 = DeviceTokens.Hash(token),
             Enabled = request.Enabled,
             RegisteredAt = clock.GetUtcNow(),
@@ -76,39 +76,13 @@ public static class RegisterDevice
     private static Dictionary<string, string[]> Validate(Request request)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Trim().Length > 128)
-        {
-            errors["name"] = ["A name of 1-128 characters is required."];
-        }
-
-        // AE VR: at most 16 characters of the default repertoire, no backslash or control characters.
-        if (!string.IsNullOrWhiteSpace(request.AeTitle) && (request.AeTitle.Trim().Length > 16 || request.AeTitle.Any(c => c is '\\' or < ' ' or > '~')))
-        {
-            errors["aeTitle"] = ["An AE title is 1-16 printable ASCII characters without backslash."];
-        }
-
-        if (!string.IsNullOrWhiteSpace(request.AllowedAddress) && !AddressRange.IsValid(request.AllowedAddress.Trim()))
-        {
-            errors["allowedAddress"] = ["An IPv4/IPv6 address or CIDR block is required."];
-        }
-
-        var thumbprint = NormalizeThumbprint(request.CertificateThumbprint);
-        if (thumbprint is not null && (thumbprint.Length != 64 || !thumbprint.All(char.IsAsciiHexDigitLower)))
-        {
-            errors["certificateThumbprint"] = ["A SHA-256 certificate thumbprint is 64 hexadecimal digits (colons allowed)."];
-        }
-
-        if (request.Site is { Length: > 128 })
-        {
-            errors["site"] = ["At most 128 characters."];
-        }
-
+        DeviceFields.ValidateName(request.Name, errors);
+        DeviceFields.ValidateAeTitle(request.AeTitle, errors);
+        DeviceFields.ValidateAllowedAddress(request.AllowedAddress, errors);
+        DeviceFields.ValidateThumbprint(request.CertificateThumbprint, errors);
+        DeviceFields.ValidateSite(request.Site, errors);
         return errors;
     }
-
-    /// <summary>Thumbprints are copied from tools that print them upper-case and colon-separated; they are kept lower-case hex.</summary>
-    private static string? NormalizeThumbprint(string? thumbprint) =>
-        string.IsNullOrWhiteSpace(thumbprint) ? null : thumbprint.Trim().Replace(":", "", StringComparison.Ordinal).ToLowerInvariant();
 }
 
 /// <summary>A problem answer body whose detail is safe to show (no patient data).</summary>

@@ -13,10 +13,12 @@ namespace RetinaScreen.Integration.Tests.Ingest;
 /// <summary>
 /// A test PKI made for the run: a CA, the host's server certificate for 127.0.0.1/localhost, a registered device
 /// certificate, an unregistered one from the same CA and a self-signed stranger. Keys and certificates are PEM
-/// files, as DCMTK reads them.
+/// files, as DCMTK reads them. The CA keeps its key, so a test can issue more device certificates and CRLs.
 /// </summary>
 public sealed class TestPki
 {
+    private readonly X509Certificate2 _ca;
+
     private static readonly DateTimeOffset NotBefore = DateTimeOffset.UtcNow.AddHours(-1);
     private static readonly DateTimeOffset NotAfter = NotBefore.AddDays(2);
 
@@ -29,7 +31,8 @@ public sealed class TestPki
         caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         caRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caRequest.PublicKey, false));
-        using var ca = caRequest.CreateSelfSigned(NotBefore, NotAfter);
+        var ca = caRequest.CreateSelfSigned(NotBefore, NotAfter);
+        _ca = ca;
         CaPath = Write("ca.pem", ca.ExportCertificatePem());
 
         var san = new SubjectAlternativeNameBuilder();
@@ -59,6 +62,32 @@ public sealed class TestPki
     public string UnregisteredCertPath { get; }
     public string StrangerKeyPath { get; }
     public string StrangerCertPath { get; }
+
+    /// <summary>Another device certificate from the CA: its key and certificate files and its thumbprint.</summary>
+    public (string KeyPath, string CertPath, string Thumbprint) IssueDevice(string name)
+    {
+        var (keyPath, certPath) = Issue(_ca, name, $"CN={name}", "1.3.6.1.5.5.7.3.2", null, combined: false);
+        return (keyPath, certPath, Thumbprint(certPath));
+    }
+
+    /// <summary>
+    /// Writes the CA's CRL listing these device certificates to <paramref name="path"/> as PEM, the way an
+    /// administrator replaces one: a new file moved over the old, so the host never reads half of it.
+    /// </summary>
+    public void WriteCrl(string path, int number, params string[] revokedCertPaths)
+    {
+        var builder = new CertificateRevocationListBuilder();
+        foreach (var certPath in revokedCertPaths)
+        {
+            using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(certPath));
+            builder.AddEntry(certificate, DateTimeOffset.UtcNow.AddMinutes(-1), X509RevocationReason.KeyCompromise);
+        }
+
+        var crl = builder.Build(_ca, number, DateTimeOffset.UtcNow.AddDays(7), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1, DateTimeOffset.UtcNow.AddMinutes(-1));
+        var next = path + ".new";
+        File.WriteAllText(next, PemEncoding.WriteString("X509 CRL", crl) + "\n");
+        File.Move(next, path, overwrite: true);
+    }
 
     private static string Thumbprint(string certPath)
     {
@@ -295,4 +324,76 @@ public sealed class DicomTlsTests(TlsHost host) : IClassFixture<TlsHost>, IDispo
 
     private Task<ExternalTool.Result> EchoscuAsync(string[] tls, string callingAe) =>
         ExternalTool.RunAsync("echoscu", [.. tls, "-aet", callingAe, "-aec", "RETINASCREEN", "127.0.0.1", TlsPort], TimeSpan.FromSeconds(20));
+}
+
+/// <summary>The embedded host given a DICOM TLS certificate it cannot open.</summary>
+public sealed class MisconfiguredTlsHost : EmbeddedHost
+{
+    public const string RightPassword = "Right-Passphrase-1";
+
+    public MisconfiguredTlsHost(string form, string? password)
+    {
+        var pki = new TestPki(Path.Combine(DataPath, "pki"));
+        using var server = X509Certificate2.CreateFromPemFile(pki.ServerPath);
+        var pbe = new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 10_000);
+        CertificatePath = Path.Combine(pki.Folder, form == "pkcs12" ? "server.pfx" : "server-encrypted.pem");
+        if (form == "pkcs12")
+        {
+            File.WriteAllBytes(CertificatePath, server.ExportPkcs12(pbe, RightPassword));
+        }
+        else
+        {
+            using var key = server.GetRSAPrivateKey()!;
+            File.WriteAllText(CertificatePath, server.ExportCertificatePem() + "\n" + key.ExportEncryptedPkcs8PrivateKeyPem(RightPassword, pbe));
+        }
+
+        var overrides = new Dictionary<string, string>
+        {
+            ["RetinaScreen__Dicom__Tls__Port"] = FreePort.Next().ToString(),
+            ["RetinaScreen__Dicom__Tls__CertificatePath"] = CertificatePath,
+        };
+        if (password is not null)
+        {
+            overrides["RetinaScreen__Dicom__Tls__CertificatePassword"] = password;
+        }
+
+        EnvironmentOverrides = overrides;
+    }
+
+    public string CertificatePath { get; }
+
+    protected override IReadOnlyDictionary<string, string> EnvironmentOverrides { get; }
+}
+
+/// <summary>A secure port that cannot be opened stops the host at start, with a message naming the setting (issue 4).</summary>
+public sealed class MisconfiguredTlsTests
+{
+    [Theory]
+    [InlineData("pkcs12", "Wrong-Passphrase")]
+    [InlineData("pkcs12", null)]
+    [InlineData("encrypted-pem", "Wrong-Passphrase")]
+    [InlineData("encrypted-pem", null)]
+    public async Task REQ_NET_12_A_wrong_or_missing_certificate_password_stops_the_host_at_start_naming_the_setting(string form, string? password)
+    {
+        var host = new MisconfiguredTlsHost(form, password);
+        try
+        {
+            var started = DateTime.UtcNow;
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(host.InitializeAsync);
+
+            // It exited (rather than serving without TLS until someone noticed), promptly, and said what to fix.
+            Assert.StartsWith("The host exited", error.Message, StringComparison.Ordinal);
+            Assert.InRange(DateTime.UtcNow - started, TimeSpan.Zero, TimeSpan.FromSeconds(60));
+            Assert.Contains("RetinaScreen:Dicom:Tls:CertificatePassword", error.Message, StringComparison.Ordinal);
+            Assert.Contains("RetinaScreen__Dicom__Tls__CertificatePassword", error.Message, StringComparison.Ordinal);
+            Assert.Contains(host.CertificatePath, error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(MisconfiguredTlsHost.RightPassword, error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("Wrong-Passphrase", error.Message, StringComparison.Ordinal);
+            Assert.False(host.IsRunning);
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+    }
 }

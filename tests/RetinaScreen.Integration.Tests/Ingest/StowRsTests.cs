@@ -132,7 +132,7 @@ public sealed class StowRsTests(EmbeddedHost host) : IClassFixture<EmbeddedHost>
         return client;
     }
 
-    private static MultipartContent Multipart(IEnumerable<byte[]> parts)
+    internal static MultipartContent Multipart(IEnumerable<byte[]> parts)
     {
         var content = new MultipartContent("related", Boundary);
         content.Headers.ContentType!.Parameters.Add(new NameValueHeaderValue("type", "\"application/dicom\""));

@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using RetinaScreen.Data;
+using RetinaScreen.Data.Auditing;
+using RetinaScreen.Data.Devices;
+
+namespace RetinaScreen.Ingest.Devices;
+
+/// <summary>
+/// <c>POST /api/admin/devices/{id}/token</c>: issues a device a new API token, shown only in this answer. The old
+/// token stops working with the same commit: only the new token's hash is kept, and token checks read the database.
+/// </summary>
+public static class RotateDeviceToken
+{
+    public sealed record Response(long Id, string Name, string ApiToken);
+
+    public static async Task<Results<Ok<Response>, NotFound<ProblemDetailsMessage>>> HandleAsync(
+        long id,
+        ClaimsPrincipal user,
+        IDbContextFactory<RetinaScreenDbContext> dbFactory,
+        DeviceDirectory directory,
+        TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var device = await db.Devices.FirstOrDefaultAsync(d => d.Id == id, cancellationToken);
+        if (device is null)
+        {
+            return TypedResults.NotFound(new ProblemDetailsMessage("No device has this id."));
+        }
+
+        var token = DeviceTokens.NewToken();
+        device.ApiTokenSha256 = DeviceTokens.Hash(token);
+        db.AuditEvents.Add(new AuditEvent
+        {
+            OccurredAt = clock.GetUtcNow(),
+            Actor = user.FindFirstValue(ClaimTypes.Name) ?? user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown",
+            Action = "device.token_rotated",
+            EntityType = nameof(Device),
+            EntityId = device.Id.ToString(CultureInfo.InvariantCulture),
+            // Neither token nor hash: the record says that it changed, not what to.
+            Details = JsonSerializer.Serialize(new { deviceName = device.Name }, JsonSerializerOptions.Web),
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        directory.Invalidate();
+        return TypedResults.Ok(new Response(device.Id, device.Name, token));
+    }
+}
