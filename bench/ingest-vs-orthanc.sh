@@ -5,15 +5,17 @@
 # peak RSS (VmHWM). Wall time is from the first association request until every storescu has exited, i.e. until every
 # C-STORE was answered: what a sender sees. RetinaScreen grades what it receives in the same process (one photograph
 # at a time, each waiting up to 2 s for a lull in arrivals: appsettings.json, RetinaScreen:Inference), so grading
-# still shares the cores during that window; the count graded by its end is printed. Each target first receives one
-# warm-up photograph outside the timed window (peak RSS includes it).
+# still shares the cores during that window; the count graded by its end is printed. Each target first receives WARMUP
+# photographs on one association outside the timed window (peak RSS is reset after them), and RetinaScreen's window starts
+# only once it has graded them, so that both archives start the window warm and idle.
 #
 # The photographs are `retinascreen synth --size 4096` re-encoded with sensor noise (bench/ingest_photos.py) so that
 # they weigh what a real fundus camera's JPEG does (about 3 MB) instead of the 1 MB of the smooth synthetic picture.
 #
 # usage: bench/ingest-vs-orthanc.sh [K=1] [M=20]
 # env:   SIZE=4096 (synthetic photograph edge in pixels), UNIQUE=4 (distinct pictures; the rest are copies with new UIDs),
-#        NOISE=6.5 (sensor noise sigma in grey levels; 0 keeps the synthetic file as it is),
+#        NOISE=6.5 (sensor noise sigma in grey levels; 0 keeps the synthetic file as it is), WARMUP=40 (photographs
+#        each target receives before the window),
 #        HOST_DLL (the RetinaScreen host to measure), BASELINE_HOST_DLL (another build, e.g. before a change, measured
 #        in the same run first), BASELINE_ENV (NAME=value words for that run, e.g. DOTNET_gcServer=1)
 set -euo pipefail
@@ -23,6 +25,7 @@ M=${2:-20}
 SIZE=${SIZE:-4096}
 UNIQUE=${UNIQUE:-4}
 NOISE=${NOISE:-6.5}
+WARMUP=${WARMUP:-40}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 HOST_DLL=${HOST_DLL:-$ROOT/src/RetinaScreen.Host/bin/Release/net10.0/RetinaScreen.Host.dll}
 CLI_DLL=$ROOT/src/RetinaScreen.Cli/bin/Release/net10.0/retinascreen.dll
@@ -62,19 +65,32 @@ for s in $(seq 1 "$K"); do
   done
   dcmodify -q -nb -gin -gst -gse "$WORK"/send/"$s"/*.dcm
 done
-# One photograph per target before the timed window, so that both are measured warm, as a long-running archive is
-# (for RetinaScreen: JIT compilation of the receive path and EF Core's first queries; for Orthanc: its caches).
-mkdir -p "$WORK/warmup"
+# Photographs each target receives before the timed window, so that both are measured warm, as a long-running archive
+# is: for RetinaScreen, .NET compiles a method again, optimised, only after about 30 calls (tiered compilation), and
+# EF Core builds each query and the model's accessors on first use; Orthanc fills its caches. One photograph was not
+# enough: JIT compilation and the grading of that photograph then took a quarter of the host's CPU inside the window.
 for target in rs-baseline rs-grading orthanc; do
-  cp "${uniques[0]}" "$WORK/warmup/$target.dcm"
+  mkdir -p "$WORK/warmup/$target"
+  for i in $(seq 1 "$WARMUP"); do
+    cp "${uniques[$(( (i - 1) % n_unique ))]}" "$WORK/warmup/$target/$(printf '%04d' "$i").dcm"
+  done
+  dcmodify -q -nb -gin -gst -gse "$WORK"/warmup/"$target"/*.dcm
 done
-dcmodify -q -nb -gin -gst -gse "$WORK"/warmup/*.dcm
 total_files=$(( K * M ))
 total_bytes=$(cat "$WORK"/send/*/*.dcm | wc -c)
 avg_mb=$(python3 -c "print(f'{$total_bytes/$total_files/1e6:.2f}')")
 
-warm_up() { # port aec file
-  storescu -xy -aec "$2" 127.0.0.1 "$1" "$3" >/dev/null 2>&1 || { echo "warm-up store into $2 failed" >&2; return 1; }
+warm_up() { # port aec folder
+  storescu -xy -aec "$2" 127.0.0.1 "$1" "$3"/*.dcm >/dev/null 2>&1 || { echo "warm-up store into $2 failed" >&2; return 1; }
+}
+
+# Waits until RetinaScreen has graded every warm-up photograph (at most 5 minutes), so that its window starts idle.
+wait_graded() { # database expected
+  for _ in $(seq 1 1200); do
+    [[ $(sqlite3 "file:$1?mode=ro" "SELECT COUNT(*) FROM Predictions" 2>/dev/null || echo 0) -ge $2 ]] && return 0
+    sleep 0.25
+  done
+  echo "warm-up photographs not graded in 5 minutes" >&2; return 1
 }
 
 # Runs the K senders against PORT/AE; prints "seconds failures".
@@ -95,9 +111,14 @@ wait_http() {
   echo "not ready: $1" >&2; return 1
 }
 
+# CPU seconds (user + system) a process has used so far, and the whole machine's busy seconds (all cores, from
+# /proc/stat), so each row says how much of the window the target itself kept a core busy and how busy both were.
+cpu_seconds() { awk -v t="$(getconf CLK_TCK)" '{print ($14 + $15) / t}' "/proc/$1/stat"; }
+busy_seconds() { awk -v t="$(getconf CLK_TCK)" '/^cpu / {print ($2 + $3 + $4 + $7 + $8) / t}' /proc/stat; }
+
 ROWS=()
-row() { # name seconds stored hwm_mb
-  ROWS+=("$(python3 -c "print(f'| $1 | $K | $M | $3 | $2 | {$3/$2:.1f} | {$total_bytes*$3/$total_files/1e6/$2:.1f} | $4 |')")")
+row() { # name seconds stored hwm_mb target_cpu_s machine_busy_s
+  ROWS+=("$(python3 -c "print(f'| $1 | $K | $M | $3 | $2 | {$3/$2:.1f} | {$total_bytes*$3/$total_files/1e6/$2:.1f} | $4 | {$5:.2f} | {$6/($2*$(nproc))*100:.0f} % |')")")
 }
 
 run_retinascreen() { # label host-dll extra-env...
@@ -112,15 +133,22 @@ run_retinascreen() { # label host-dll extra-env...
     dotnet "$dll" >"$dir/host.log" 2>&1) &
   pid=$!; PIDS+=("$pid")
   wait_http "http://127.0.0.1:$http/health/ready"
-  warm_up "$dicom" RETINASCREEN "$WORK/warmup/rs-$label.dcm"
+  warm_up "$dicom" RETINASCREEN "$WORK/warmup/rs-$label"
+  wait_graded "$dir/data/retinascreen.db" "$WARMUP"
+  local cpu0 busy0 cpu1 busy1
+  # Peak RSS is the window's own: grading the warm-up photographs (4096 px frames) would otherwise set it.
+  echo 5 >"/proc/$pid/clear_refs"
+  cpu0=$(cpu_seconds "$pid"); busy0=$(busy_seconds)
   read -r seconds failures < <(send_all "$dicom" RETINASCREEN)
+  cpu1=$(cpu_seconds "$pid"); busy1=$(busy_seconds)
   local stored predicted hwm
   stored=$(sqlite3 "file:$dir/data/retinascreen.db?mode=ro" "SELECT COUNT(*) FROM Instances")
   predicted=$(sqlite3 "file:$dir/data/retinascreen.db?mode=ro" "SELECT COUNT(*) FROM Predictions")
   hwm=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$pid/status")
-  stored=$((stored - 1))  # the warm-up photograph
+  stored=$((stored - WARMUP))
+  predicted=$((predicted - WARMUP))
   echo "retinascreen ($label): $stored stored, $predicted graded by the end of the window, $failures sender(s) failed" >&2
-  row "RetinaScreen ($label)" "$seconds" "$stored" "$hwm"
+  row "RetinaScreen ($label)" "$seconds" "$stored" "$hwm" "$(python3 -c "print($cpu1-$cpu0)")" "$(python3 -c "print($busy1-$busy0)")"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
@@ -135,11 +163,14 @@ JSON
   Orthanc "$dir/config.json" >"$dir/orthanc.log" 2>&1 &
   pid=$!; PIDS+=("$pid")
   wait_http "http://127.0.0.1:$http/system"
-  warm_up "$dicom" ORTHANC "$WORK/warmup/orthanc.dcm"
+  warm_up "$dicom" ORTHANC "$WORK/warmup/orthanc"
+  local cpu0 busy0 cpu1 busy1
+  cpu0=$(cpu_seconds "$pid"); busy0=$(busy_seconds)
   read -r seconds failures < <(send_all "$dicom" ORTHANC)
-  stored=$(curl -fs "http://127.0.0.1:$http/statistics" | python3 -c 'import json,sys; print(json.load(sys.stdin)["CountInstances"] - 1)')
+  cpu1=$(cpu_seconds "$pid"); busy1=$(busy_seconds)
+  stored=$(curl -fs "http://127.0.0.1:$http/statistics" | python3 -c 'import json,sys; print(json.load(sys.stdin)["CountInstances"] - '"$WARMUP"')')
   echo "orthanc: $stored stored, $failures sender(s) failed" >&2
-  row "Orthanc $(Orthanc --version 2>/dev/null | head -1 | awk '{print $NF}')" "$seconds" "$stored" "-"
+  row "Orthanc $(Orthanc --version 2>/dev/null | head -1 | awk '{print $NF}')" "$seconds" "$stored" "-" "$(python3 -c "print($cpu1-$cpu0)")" "$(python3 -c "print($busy1-$busy0)")"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
@@ -151,6 +182,6 @@ run_retinascreen grading "$HOST_DLL"
 run_orthanc
 
 echo "K=$K senders x M=$M files, $total_files files, $avg_mb MB average (JPEG baseline OP, ${SIZE} px, noise $NOISE), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "| target | K | M | stored | wall s | instances/s | MB/s | peak RSS MB |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+echo "| target | K | M | stored | wall s | instances/s | MB/s | peak RSS MB | target CPU s | machine busy |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${ROWS[@]}"
