@@ -9,8 +9,8 @@ namespace RetinaScreen.Inference.Benchmarks;
 internal sealed record Measurement(string Name, int Batch, IReadOnlyList<double> LatenciesMs, double TotalSeconds)
 {
     public double ImagesPerSecond => Batch * LatenciesMs.Count / TotalSeconds;
-    public double P50 => Percentile(0.50);
-    public double P99 => Percentile(0.99);
+    public double P50 => Percentile(LatenciesMs, 0.50);
+    public double P99 => Percentile(LatenciesMs, 0.99);
 
     public static Measurement Run(string name, int batch, Action operation, int warmup, int minRuns, TimeSpan minDuration, TimeSpan maxDuration)
     {
@@ -32,9 +32,14 @@ internal sealed record Measurement(string Name, int Batch, IReadOnlyList<double>
     }
 
     /// <summary>Nearest-rank percentile.</summary>
-    private double Percentile(double p)
+    public static double Percentile(IReadOnlyList<double> latenciesMs, double p)
     {
-        var sorted = LatenciesMs.Order().ToArray();
+        var sorted = latenciesMs.Order().ToArray();
+        if (sorted.Length == 0)
+        {
+            return double.NaN;
+        }
+
         var rank = Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1);
         return sorted[rank];
     }

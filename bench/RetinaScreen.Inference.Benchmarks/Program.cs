@@ -11,13 +11,24 @@ using RetinaScreen.Inference.Grading;
 using RetinaScreen.Inference.Heatmaps;
 using RetinaScreen.Inference.Quality;
 
-// Inference benchmark: per model at batch 1, 8 and 32, images/s and p50/p99 latency of one batch, and for the DR
-// grader and the metastasis patch classifier the ratio of the whole pipeline's throughput (decode DICOM, preprocess,
-// infer, postprocess incl. heatmap PNG) to bare InferenceSession.Run on the same prepared inputs; then whole slides.
+// Inference benchmark: per model at batch 1, 8 and 32, images/s and p50/p99 latency, and for the DR grader and the
+// metastasis patch classifier the ratio of the whole pipeline's throughput (decode DICOM, preprocess, infer,
+// postprocess incl. heatmap PNG) to bare InferenceSession.Run on the same prepared inputs; then whole slides.
 //   dotnet run -c Release --project bench/RetinaScreen.Inference.Benchmarks [-- --provider Cuda] [--seconds S] [--batches 1,8,32]
+//     [--model CARD.json]         any ONNX model meeting the DR contract, by its card (SHA-256 checked); implies --dr-only
+//     [--dr-only]                 the DR grader alone (no gradability, no metastasis)
+//     [--callers-per-batch K]     concurrent photographs in the DR pipeline per image of a batch (default 2)
+//     [--intra-op-threads N]      ONNX Runtime threads of the DR sessions (pipeline and bare alike), as the worker's IntraOpThreads (default 0: ONNX Runtime's choice)
+//     [--png-options]             only the heatmap PNG encoder comparison
+const string Usage = "usage: [--provider Cpu|Cuda] [--seconds S] [--batches 1,8,32] [--model CARD.json] [--dr-only] [--callers-per-batch K] [--intra-op-threads N] [--png-options]";
 var provider = ExecutionProviders.Cpu;
 var seconds = 3.0;
 int[] batches = [1, 8, 32];
+string? modelCard = null;
+var drOnly = false;
+var pngOptionsOnly = false;
+var callersPerBatch = 2;
+var intraOpThreads = 0;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -25,21 +36,32 @@ for (var i = 0; i < args.Length; i++)
         case "--provider": provider = args[++i]; break;
         case "--seconds": seconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--batches": batches = [.. args[++i].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
+        case "--model": modelCard = Path.GetFullPath(args[++i]); drOnly = true; break;
+        case "--dr-only": drOnly = true; break;
+        case "--callers-per-batch": callersPerBatch = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--intra-op-threads": intraOpThreads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--png-options": pngOptionsOnly = true; break;
         default:
-            Console.Error.WriteLine($"unknown option {args[i]}; usage: [--provider Cpu|Cuda] [--seconds S] [--batches 1,8,32]");
+            Console.Error.WriteLine($"unknown option {args[i]}; {Usage}");
             return 2;
     }
 }
 
 var minDuration = TimeSpan.FromSeconds(seconds);
 var maxDuration = TimeSpan.FromSeconds(seconds * 4);
-var options = new FundusGradingOptions { ExecutionProvider = provider, MaxBatch = batches.Max() };
-using var grader = new DrGrader(options.ResolveModelCardPath(), options, NullLogger.Instance);
+var options = new FundusGradingOptions { ExecutionProvider = provider, MaxBatch = batches.Max(), IntraOpThreads = intraOpThreads };
+// A card given on the command line is loaded exactly as the worker loads its configured card: SHA-256 checked.
+using var grader = new DrGrader(modelCard ?? options.ResolveModelCardPath(), options, NullLogger.Instance);
 Console.WriteLine($"date       {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 Console.WriteLine($"device     {Device(grader.ExecutionProvider)}");
-Console.WriteLine($"requested  {provider}; session runs on {grader.ExecutionProvider}");
+Console.WriteLine($"requested  {provider}; session runs on {grader.ExecutionProvider}; intra-op threads {(intraOpThreads == 0 ? "ONNX Runtime's choice" : intraOpThreads)}");
 Console.WriteLine($"runtime    .NET {Environment.Version}, {RuntimeInformation.OSDescription}, ONNX Runtime {OrtEnv.Instance().GetVersionString()}");
-Console.WriteLine($"model      {grader.Card.Name} {grader.Card.Version}");
+Console.WriteLine($"model      {grader.Card.Name} {grader.Card.Version}, {grader.Card.CardPath} (SHA-256 {grader.Model.Sha256} verified), input {grader.InputSize} px, CAM {grader.CamSize}x{grader.CamSize}");
+if (grader.Card.IntendedUse is { } intendedUse)
+{
+    Console.WriteLine($"card says  {intendedUse}");
+}
+
 Console.WriteLine();
 
 // Inputs: synthetic camera photographs as stored DICOM (JPEG baseline, 768 px), decoded from disk each run as the worker does.
@@ -52,12 +74,21 @@ try
     var frames = files.Select(FundusPhotographGrader.Decode).ToArray();
     var prepared = grader.Prepare([.. frames.Select(f => FundusPreprocessor.Crop(f, grader.InputSize))]);
 
-    var (sessionOptions, _) = ExecutionProviders.CreateSessionOptions(provider, 0, NullLogger.Instance, "bench");
+    var (sessionOptions, _) = ExecutionProviders.CreateSessionOptions(provider, intraOpThreads, NullLogger.Instance, "bench");
     using var session = new InferenceSession(grader.Model.Bytes, sessionOptions);
     sessionOptions.Dispose();
     var outputNames = session.OutputMetadata.Keys.ToArray();
 
-    var rows = new List<(Measurement Pipeline, Measurement Bare)>();
+    if (pngOptionsOnly)
+    {
+        var overlays = grader.GradePrepared([.. Enumerable.Range(0, count).Select(i => prepared.AsMemory(i * grader.SampleLength, grader.SampleLength))])
+            .Select((g, i) => HeatmapOverlay.Render(FundusPreprocessor.Crop(frames[i], grader.InputSize), g.Cam!, g.CamSize))
+            .ToArray();
+        HeatmapPngOptions.Run(overlays, minDuration, maxDuration);
+        return 0;
+    }
+
+    var rows = new List<(StreamMeasurement Pipeline, Measurement Bare)>();
     foreach (var batch in batches)
     {
         var sample = grader.SampleLength;
@@ -68,33 +99,17 @@ try
             using var outputs = session.Run(runOptions, [grader.Card.Input.Name], [input], outputNames);
         }, warmup: 3, minRuns: 10, minDuration, maxDuration);
 
-        var batchFiles = files[..batch];
-        var samples = new float[batch][];
-        for (var i = 0; i < batch; i++)
-        {
-            samples[i] = new float[sample];
-        }
-
-        var crops = new RgbFrame[batch];
-        var pipeline = Measurement.Run("pipeline", batch, () =>
-        {
-            // What a worker does per photograph, with the per-image stages spread over the cores as concurrent
-            // consumers would: decode + preprocess, one batched model run, then thresholds and the heatmap PNG.
-            Parallel.For(0, batch, i =>
-            {
-                crops[i] = grader.Preprocess(FundusPhotographGrader.Decode(batchFiles[i]), samples[i]);
-            });
-            var results = grader.GradePrepared([.. samples.Select(s => (ReadOnlyMemory<float>)s)]);
-            Parallel.For(0, batch, i => HeatmapOverlay.RenderPng(crops[i], results[i].Cam!, results[i].CamSize));
-        }, warmup: 2, minRuns: 10, minDuration, maxDuration);
+        var pipeline = DrPipelineStream.Run(grader, files, batch, callersPerBatch * batch, minDuration, maxDuration);
         rows.Add((pipeline, bare));
     }
 
-    Console.WriteLine($"{"DR grader",-12}{"batch",6}{"images/s",12}{"p50 ms",10}{"p99 ms",10}   {"bare Run images/s",18}{"p50 ms",10}{"p99 ms",10}{"ratio",8}");
+    Console.WriteLine("DR pipeline: a stream of photographs through decode, preprocess, the batching engine and heatmap PNG, overlapped;");
+    Console.WriteLine("latency per photograph (decode start to PNG done, queueing included). Bare Run: latency per batch.");
+    Console.WriteLine($"{"DR model",-12}{"batch",6}{"callers",8}{"mean batch",11}{"images",8}{"images/s",10}{"p50 ms",9}{"p99 ms",9}   {"bare Run images/s",18}{"p50 ms",9}{"p99 ms",9}{"ratio",7}");
     foreach (var (p, b) in rows)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{"",-12}{p.Batch,6}{p.ImagesPerSecond,12:F1}{p.P50,10:F1}{p.P99,10:F1}   {b.ImagesPerSecond,18:F1}{b.P50,10:F1}{b.P99,10:F1}{p.ImagesPerSecond / b.ImagesPerSecond,8:F2}"));
+            $"{"",-12}{p.Batch,6}{p.Callers,8}{p.MeanBatch,11:F1}{p.Images,8}{p.ImagesPerSecond,10:F1}{p.P50,9:F1}{p.P99,9:F1}   {b.ImagesPerSecond,18:F1}{b.P50,9:F1}{b.P99,9:F1}{p.ImagesPerSecond / b.ImagesPerSecond,7:F2}"));
     }
 
     // Where a pipeline's time goes: each per-image stage alone, one image at a time.
@@ -113,6 +128,13 @@ try
     foreach (var stage in stages)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{stage.Name,-34}{stage.P50,10:F1}{stage.P99,10:F1}"));
+    }
+
+    if (drOnly)
+    {
+        Console.WriteLine();
+        Console.WriteLine("ratio: pipeline images/s over bare Run images/s on the same prepared inputs.");
+        return 0;
     }
 
     // The gradability check runs per photograph (feature measurement + FastTree): a "batch" is that many in a row.
@@ -138,7 +160,7 @@ try
     MetastasisBenchmark.Run(provider, batches, minDuration, maxDuration, folder);
 
     Console.WriteLine();
-    Console.WriteLine("latency: one batch; ratio: pipeline images/s over bare Run images/s on the same prepared inputs.");
+    Console.WriteLine("latency: one batch, except the DR pipeline's (one photograph); ratio: pipeline images/s over bare Run images/s on the same prepared inputs.");
 }
 finally
 {

@@ -28,6 +28,26 @@ public sealed class HeatmapTests(ShippedModel model) : IClassFixture<ShippedMode
     }
 
     [Fact]
+    public void REQ_AI_05_heatmap_png_decodes_to_exactly_the_drawn_overlay()
+    {
+        // The encoder trades bytes for speed (stored deflate); a grader must still see every pixel as drawn.
+        var pdr = TestImages.Generate(TestImages.SeedBase + 7050, 1, FundusSpec.Default with { Grade = 3 })[0];
+        var grading = model.Grader.Grade(pdr.Frame);
+
+        var drawn = HeatmapOverlay.Render(grading.Crop!, grading.Cam!, grading.CamSize);
+        var png = HeatmapOverlay.RenderPng(grading.Crop!, grading.Cam!, grading.CamSize);
+
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+        using var image = Image.Load<Rgb24>(png);
+        Assert.Equal(drawn.Width, image.Width);
+        Assert.Equal(drawn.Height, image.Height);
+        var decoded = new byte[drawn.Pixels.Length];
+        image.CopyPixelDataTo(decoded);
+        Assert.Equal(drawn.Pixels, decoded);
+        Assert.NotEqual(grading.Crop!.Pixels, decoded); // the map was drawn, not just the crop passed through
+    }
+
+    [Fact]
     public void REQ_AI_05_referable_eyes_carry_more_activation_than_healthy_ones()
     {
         var healthy = TestImages.Generate(TestImages.SeedBase + 7100, 6, FundusSpec.Default with { Grade = 0, Dme = false });
