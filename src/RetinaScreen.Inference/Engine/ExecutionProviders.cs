@@ -19,12 +19,7 @@ public static partial class ExecutionProviders
     public static (SessionOptions Options, string Provider) CreateSessionOptions(string? requested, int intraOpThreads, ILogger logger, string modelName)
     {
         ArgumentNullException.ThrowIfNull(logger);
-        var options = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = Math.Max(0, intraOpThreads),
-        };
+        var options = NewOptions(intraOpThreads);
         if (!string.Equals(requested, Cuda, StringComparison.OrdinalIgnoreCase))
         {
             return (options, Cpu);
@@ -41,14 +36,24 @@ public static partial class ExecutionProviders
             // The CPU package has no CUDA provider, and a GPU image without a driver cannot load it: grade on CPU.
             LogCudaFallback(logger, modelName, e.Message);
             options.Dispose();
-            options = new SessionOptions
-            {
-                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-                IntraOpNumThreads = Math.Max(0, intraOpThreads),
-            };
-            return (options, Cpu);
+            return (NewOptions(intraOpThreads), Cpu);
         }
+    }
+
+    private static SessionOptions NewOptions(int intraOpThreads)
+    {
+        var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = Math.Max(0, intraOpThreads),
+        };
+
+        // ONNX Runtime's worker threads spin between operators by default. A worker's model shares the cores with the
+        // decoding and cropping of the next photographs (and, in the embedded host, with DICOM receive), and a spinning
+        // thread takes a core from them while it waits; without spinning, a thread sleeps until the next operator.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        return options;
     }
 
     [LoggerMessage(EventId = 2030, Level = LogLevel.Information, Message = "Model {ModelName} runs on the {Provider} execution provider")]

@@ -13,10 +13,12 @@ public static class SlideHeatmap
 {
     private static readonly PngEncoder Encoder = new()
     {
-        // Speed over bytes, as for the DR overlay: at the default level, deflating a 1024-pixel overview took about a
-        // quarter of a 2048-pixel slide's analysis on CPU; level 1 is about 3× faster for a few per cent more bytes
-        // (docs/benchmarks.md, issue 6). Lossless either way: the pixels a viewer decodes are the same.
-        CompressionLevel = PngCompressionLevel.BestSpeed,
+        // Speed over bytes, as for the DR overlay: deflating the 1024-pixel overview of H&E texture took 110-380 ms
+        // (level 1 to the default level 6) for 1.8-1.9 MiB, up to 40 % of a 2048-pixel slide's analysis on CPU, while
+        // stored blocks take a few milliseconds for 3 MiB, small beside the slide itself (docs/benchmarks.md,
+        // issue 6). Lossless either way: the pixels a viewer decodes are the same.
+        CompressionLevel = PngCompressionLevel.NoCompression,
+        FilterMethod = PngFilterMethod.None,
         ColorType = PngColorType.Rgb,
         BitDepth = PngBitDepth.Bit8,
     };
