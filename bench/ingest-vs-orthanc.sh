@@ -69,19 +69,30 @@ done
 # is: for RetinaScreen, .NET compiles a method again, optimised, only after about 30 calls (tiered compilation), and
 # EF Core builds each query and the model's accessors on first use; Orthanc fills its caches. One photograph was not
 # enough: JIT compilation and the grading of that photograph then took a quarter of the host's CPU inside the window.
+# They arrive over K associations at once, as the window's do, so that the paths taken only under concurrency (an
+# await that does not complete at once, a writer waiting for SQLite's lock) are compiled before the window too.
 for target in rs-baseline rs-grading orthanc; do
-  mkdir -p "$WORK/warmup/$target"
+  for s in $(seq 1 "$K"); do mkdir -p "$WORK/warmup/$target/$s"; done
   for i in $(seq 1 "$WARMUP"); do
-    cp "${uniques[$(( (i - 1) % n_unique ))]}" "$WORK/warmup/$target/$(printf '%04d' "$i").dcm"
+    cp "${uniques[$(( (i - 1) % n_unique ))]}" "$WORK/warmup/$target/$(( (i - 1) % K + 1 ))/$(printf '%04d' "$i").dcm"
   done
-  dcmodify -q -nb -gin -gst -gse "$WORK"/warmup/"$target"/*.dcm
+  dcmodify -q -nb -gin -gst -gse "$WORK"/warmup/"$target"/*/*.dcm
 done
 total_files=$(( K * M ))
+# The copies above are ~1 GB of dirty page cache; written back while the first target runs, they would slow its
+# fsyncs and not the later target's. Flushed now, every target starts with a quiet disk (and again before each).
+sync
 total_bytes=$(cat "$WORK"/send/*/*.dcm | wc -c)
 avg_mb=$(python3 -c "print(f'{$total_bytes/$total_files/1e6:.2f}')")
 
-warm_up() { # port aec folder
-  storescu -xy -aec "$2" 127.0.0.1 "$1" "$3"/*.dcm >/dev/null 2>&1 || { echo "warm-up store into $2 failed" >&2; return 1; }
+warm_up() { # port aec folder (one subfolder per sender)
+  local senders=() sender folder failed=0
+  for folder in "$3"/*/; do
+    storescu -xy -aec "$2" 127.0.0.1 "$1" "$folder"*.dcm >/dev/null 2>&1 &
+    senders+=($!)
+  done
+  for sender in "${senders[@]}"; do wait "$sender" || failed=1; done
+  [[ $failed == 0 ]] || { echo "warm-up store into $2 failed" >&2; return 1; }
 }
 
 # Waits until RetinaScreen has graded every warm-up photograph (at most 5 minutes), so that its window starts idle.
@@ -95,7 +106,7 @@ wait_graded() { # database expected
 
 # Runs the K senders against PORT/AE; prints "seconds failures".
 send_all() {
-  local port=$1 aec=$2 start end failures=0 pids=()
+  local port=$1 aec=$2 start end failures=0 pids=() pid
   start=$(date +%s.%N)
   for s in $(seq 1 "$K"); do
     storescu -xy -aec "$aec" 127.0.0.1 "$port" "$WORK"/send/"$s"/*.dcm >"$WORK/storescu-$aec-$s.log" 2>&1 &
@@ -135,6 +146,8 @@ run_retinascreen() { # label host-dll extra-env...
   wait_http "http://127.0.0.1:$http/health/ready"
   warm_up "$dicom" RETINASCREEN "$WORK/warmup/rs-$label"
   wait_graded "$dir/data/retinascreen.db" "$WARMUP"
+  kill -0 "$pid" 2>/dev/null || { echo "the RetinaScreen host exited during the warm-up:" >&2; tail -30 "$dir/host.log" >&2; exit 1; }
+  sync
   local cpu0 busy0 cpu1 busy1
   # Peak RSS is the window's own: grading the warm-up photographs (4096 px frames) would otherwise set it.
   echo 5 >"/proc/$pid/clear_refs"
@@ -164,6 +177,7 @@ JSON
   pid=$!; PIDS+=("$pid")
   wait_http "http://127.0.0.1:$http/system"
   warm_up "$dicom" ORTHANC "$WORK/warmup/orthanc"
+  sync
   local cpu0 busy0 cpu1 busy1
   cpu0=$(cpu_seconds "$pid"); busy0=$(busy_seconds)
   read -r seconds failures < <(send_all "$dicom" ORTHANC)
