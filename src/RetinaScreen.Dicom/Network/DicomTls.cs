@@ -38,8 +38,7 @@ public static class DicomTls
     public static (X509Certificate2 Certificate, X509Certificate2Collection Chain) LoadCertificateWithKey(string certificatePath, string? keyPath, string? password)
     {
         ArgumentException.ThrowIfNullOrEmpty(certificatePath);
-        var extension = Path.GetExtension(certificatePath);
-        if (extension.Equals(".pfx", StringComparison.OrdinalIgnoreCase) || extension.Equals(".p12", StringComparison.OrdinalIgnoreCase))
+        if (IsPkcs12(certificatePath))
         {
             var all = X509CertificateLoader.LoadPkcs12CollectionFromFile(certificatePath, password);
             var leaf = all.FirstOrDefault(c => c.HasPrivateKey)
@@ -55,6 +54,13 @@ public static class DicomTls
         rest.ImportFromPemFile(certificatePath);
         var intermediates = new X509Certificate2Collection(rest.Where(c => !c.RawDataMemory.Span.SequenceEqual(pem.RawDataMemory.Span)).ToArray());
         return (WithPersistableKey(pem), intermediates);
+    }
+
+    /// <summary>PKCS#12 is told from PEM by the file's extension, as operators name them.</summary>
+    internal static bool IsPkcs12(string path)
+    {
+        var extension = Path.GetExtension(path);
+        return extension.Equals(".pfx", StringComparison.OrdinalIgnoreCase) || extension.Equals(".p12", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>Every certificate in a PEM file (trust anchors).</summary>
@@ -236,9 +242,8 @@ internal sealed class DicomTlsServerContext
         }
         catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
         {
-            var extension = Path.GetExtension(path);
             var keyFile = string.IsNullOrWhiteSpace(options.KeyPath) ? path : options.KeyPath;
-            if (extension.Equals(".pfx", StringComparison.OrdinalIgnoreCase) || extension.Equals(".p12", StringComparison.OrdinalIgnoreCase))
+            if (DicomTls.IsPkcs12(path))
             {
                 throw hasPassword
                     ? new DicomTlsConfigurationException(passwordSetting, $"the PKCS#12 file '{path}' could not be opened: the password is wrong, or the file is damaged ({ex.Message})", ex)

@@ -113,8 +113,8 @@ public static class HeatmapOverlay
         return new RgbFrame(size, size, output);
     }
 
-    /// <summary>A blue–cyan–yellow–red ramp: the usual reading of "cold" to "hot".</summary>
-    private static (float R, float G, float B) Colour(float v)
+    /// <summary>A blue–cyan–yellow–red ramp: the usual reading of "cold" to "hot" (slide heatmaps use it too).</summary>
+    internal static (float R, float G, float B) Colour(float v)
     {
         var r = Math.Clamp(1.5f - Math.Abs(4 * v - 3), 0, 1);
         var g = Math.Clamp(1.5f - Math.Abs(4 * v - 2), 0, 1);

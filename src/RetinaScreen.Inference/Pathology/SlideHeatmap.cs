@@ -1,7 +1,5 @@
 using RetinaScreen.Dicom.Imaging;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.PixelFormats;
+using RetinaScreen.Inference.Heatmaps;
 
 namespace RetinaScreen.Inference.Pathology;
 
@@ -11,26 +9,13 @@ namespace RetinaScreen.Inference.Pathology;
 /// </summary>
 public static class SlideHeatmap
 {
-    private static readonly PngEncoder Encoder = new()
-    {
-        // Speed over bytes, as for the DR overlay: deflating the 1024-pixel overview of H&E texture took 110-380 ms
-        // (level 1 to the default level 6) for 1.8-1.9 MiB, up to 40 % of a 2048-pixel slide's analysis on CPU, while
-        // stored blocks take a few milliseconds for 3 MiB, small beside the slide itself (docs/benchmarks.md,
-        // issue 6). Lossless either way: the pixels a viewer decodes are the same.
-        CompressionLevel = PngCompressionLevel.NoCompression,
-        FilterMethod = PngFilterMethod.None,
-        ColorType = PngColorType.Rgb,
-        BitDepth = PngBitDepth.Bit8,
-    };
-
-    public static byte[] RenderPng(SlideAnalysisResult result)
-    {
-        var frame = Render(result);
-        using var image = Image.LoadPixelData<Rgb24>(frame.Pixels, frame.Width, frame.Height);
-        using var png = new MemoryStream();
-        image.SaveAsPng(png, Encoder);
-        return png.ToArray();
-    }
+    /// <summary>
+    /// Encoded as the DR overlay is (<see cref="HeatmapOverlay.EncodePng"/>: stored, unfiltered): deflating the
+    /// 1024-pixel overview of H&amp;E texture took 110-380 ms (level 1 to the default level 6) for 1.8-1.9 MiB, up to 40 %
+    /// of a 2048-pixel slide's analysis on CPU, while stored blocks take a few milliseconds for 3 MiB, small beside the
+    /// slide itself (docs/benchmarks.md, issue 6). Lossless either way: the pixels a viewer decodes are the same.
+    /// </summary>
+    public static byte[] RenderPng(SlideAnalysisResult result) => HeatmapOverlay.EncodePng(Render(result));
 
     public static RgbFrame Render(SlideAnalysisResult result)
     {
@@ -52,7 +37,7 @@ public static class SlideHeatmap
                 }
 
                 var (x0, y0, x1, y1) = Box(column * grid.Stride, row * grid.Stride, grid.PatchSize, sx, sy, overview);
-                var (r, g, b) = Colour(p);
+                var (r, g, b) = HeatmapOverlay.Colour(p);
                 var alpha = 0.25f + 0.45f * p;
                 for (var y = y0; y < y1; y++)
                 {
@@ -102,12 +87,4 @@ public static class SlideHeatmap
     }
 
     private static void Black(byte[] pixels, int width, int x, int y) => pixels.AsSpan((y * width + x) * 3, 3).Clear();
-
-    private static (float R, float G, float B) Colour(float v)
-    {
-        var r = Math.Clamp(1.5f - Math.Abs(4 * v - 3), 0, 1);
-        var g = Math.Clamp(1.5f - Math.Abs(4 * v - 2), 0, 1);
-        var b = Math.Clamp(1.5f - Math.Abs(4 * v - 1), 0, 1);
-        return (255 * r, 255 * g, 255 * b);
-    }
 }

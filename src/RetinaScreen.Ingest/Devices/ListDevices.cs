@@ -25,6 +25,6 @@ public static class ListDevices
         return device is null ? TypedResults.NotFound() : TypedResults.Ok(ToItem(device));
     }
 
-    private static Item ToItem(RetinaScreen.Data.Devices.Device d) =>
+    internal static Item ToItem(RetinaScreen.Data.Devices.Device d) =>
         new(d.Id, d.Name, d.Site, d.AeTitle, d.AllowedAddress, d.Enabled, d.RegisteredAt, d.CertificateThumbprint);
 }

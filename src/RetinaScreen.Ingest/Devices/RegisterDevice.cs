@@ -59,7 +59,7 @@ public static class RegisterDevice
         db.AuditEvents.Add(new AuditEvent
         {
             OccurredAt = device.RegisteredAt,
-            Actor = user.FindFirstValue(ClaimTypes.Name) ?? user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown",
+            Actor = DeviceAudit.Actor(user),
             Action = "device.registered",
             EntityType = nameof(Device),
             EntityId = device.Name,

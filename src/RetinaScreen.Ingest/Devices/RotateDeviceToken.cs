@@ -1,11 +1,7 @@
-using System.Globalization;
 using System.Security.Claims;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using RetinaScreen.Data;
-using RetinaScreen.Data.Auditing;
-using RetinaScreen.Data.Devices;
 
 namespace RetinaScreen.Ingest.Devices;
 
@@ -34,16 +30,8 @@ public static class RotateDeviceToken
 
         var token = DeviceTokens.NewToken();
         device.ApiTokenSha256 = DeviceTokens.Hash(token);
-        db.AuditEvents.Add(new AuditEvent
-        {
-            OccurredAt = clock.GetUtcNow(),
-            Actor = user.FindFirstValue(ClaimTypes.Name) ?? user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown",
-            Action = "device.token_rotated",
-            EntityType = nameof(Device),
-            EntityId = device.Id.ToString(CultureInfo.InvariantCulture),
-            // Neither token nor hash: the record says that it changed, not what to.
-            Details = JsonSerializer.Serialize(new { deviceName = device.Name }, JsonSerializerOptions.Web),
-        });
+        // Neither token nor hash: the record says that it changed, not what to.
+        db.AuditEvents.Add(DeviceAudit.Event(user, clock.GetUtcNow(), "device.token_rotated", device.Id, new { deviceName = device.Name }));
         await db.SaveChangesAsync(cancellationToken);
         directory.Invalidate();
         return TypedResults.Ok(new Response(device.Id, device.Name, token));

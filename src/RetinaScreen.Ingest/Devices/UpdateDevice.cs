@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using RetinaScreen.Data;
-using RetinaScreen.Data.Auditing;
 using RetinaScreen.Data.Devices;
 
 namespace RetinaScreen.Ingest.Devices;
@@ -69,7 +68,7 @@ public static class UpdateDevice
         var changed = Diff(before, after);
         if (changed.Count == 0)
         {
-            return TypedResults.Ok(ToItem(device));
+            return TypedResults.Ok(ListDevices.ToItem(device));
         }
 
         device.Name = after.Name;
@@ -78,15 +77,7 @@ public static class UpdateDevice
         device.AllowedAddress = after.AllowedAddress;
         device.Enabled = after.Enabled;
         device.CertificateThumbprint = after.CertificateThumbprint;
-        db.AuditEvents.Add(new AuditEvent
-        {
-            OccurredAt = clock.GetUtcNow(),
-            Actor = user.FindFirstValue(ClaimTypes.Name) ?? user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown",
-            Action = "device.updated",
-            EntityType = nameof(Device),
-            EntityId = device.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            Details = JsonSerializer.Serialize(new { deviceName = before.Name, changes = changed }, JsonSerializerOptions.Web),
-        });
+        db.AuditEvents.Add(DeviceAudit.Event(user, clock.GetUtcNow(), "device.updated", device.Id, new { deviceName = before.Name, changes = changed }));
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -99,7 +90,7 @@ public static class UpdateDevice
 
         // This process sees the change at once; other ingest replicas within their snapshot lifetime (seconds).
         directory.Invalidate();
-        return TypedResults.Ok(ToItem(device));
+        return TypedResults.Ok(ListDevices.ToItem(device));
     }
 
     private sealed record State(string Name, string? Site, string? AeTitle, string? AllowedAddress, bool Enabled, string? CertificateThumbprint);
@@ -110,9 +101,6 @@ public static class UpdateDevice
         Change<string> Name, Change<string> Site, Change<string> AeTitle, Change<string> AllowedAddress, Change<bool> Enabled, Change<string> CertificateThumbprint);
 
     private static State Snapshot(Device d) => new(d.Name, d.Site, d.AeTitle, d.AllowedAddress, d.Enabled, d.CertificateThumbprint);
-
-    private static ListDevices.Item ToItem(Device d) =>
-        new(d.Id, d.Name, d.Site, d.AeTitle, d.AllowedAddress, d.Enabled, d.RegisteredAt, d.CertificateThumbprint);
 
     private static Dictionary<string, object> Diff(State before, State after)
     {
