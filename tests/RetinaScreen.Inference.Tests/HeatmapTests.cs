@@ -59,6 +59,30 @@ public sealed class HeatmapTests(ShippedModel model) : IClassFixture<ShippedMode
         Assert.True(severePeak > healthyPeak, $"mean peak activation: severe {severePeak:F2}, healthy {healthyPeak:F2}");
     }
 
+    [Theory]
+    [InlineData(256, 4)]
+    [InlineData(256, 7)]
+    [InlineData(64, 4)]
+    [InlineData(37, 5)]
+    [InlineData(8, 1)]
+    [InlineData(3, 4)]
+    public void REQ_AI_05_overlay_is_the_reference_implementations_byte_for_byte(int size, int camSize)
+    {
+        // The vectorised overlay does the per-pixel arithmetic lane by lane in the same order: the same bytes, for any
+        // size (vector tails) and any map (negative evidence, values under and over the colour scale's floor).
+        var random = new Random(TestImages.SeedBase + 7400 + size * 10 + camSize);
+        var frame = TestImages.Generate(TestImages.SeedBase + 7400, 1, FundusSpec.Default with { Grade = 3 })[0].Frame;
+        var crop = FundusPreprocessor.Crop(frame, size);
+        foreach (var peak in new[] { 0.5f, 1f, 6f })
+        {
+            var cam = Enumerable.Range(0, camSize * camSize).Select(_ => (float)(random.NextDouble() * 1.4 - 0.4) * peak).ToArray();
+
+            var overlay = HeatmapOverlay.Render(crop, cam, camSize);
+
+            Assert.Equal(ReferenceHeatmapOverlay.Render(crop, cam, camSize).Pixels, overlay.Pixels);
+        }
+    }
+
     [Fact]
     public void REQ_AI_05_overlay_colours_only_where_the_map_is_positive()
     {

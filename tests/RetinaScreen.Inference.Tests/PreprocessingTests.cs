@@ -65,6 +65,202 @@ public sealed class PreprocessingTests
         Assert.True(differing < reference.Length / 100, $"{differing} of {reference.Length} values differ by one grey level");
     }
 
+    public static TheoryData<string> PhotographNames => new(Photographs.Select(row => (string)row[0]).Distinct());
+
+    public static TheoryData<string, int> Photographs => new()
+    {
+        { "768 px synthetic", 256 },
+        { "1001x997 frame, odd sizes", 256 },
+        { "3000 px synthetic", 256 },
+        { "no field", 256 },
+        { "field cut by the frame's borders", 256 },
+        { "hot pixels and a line in the margins", 256 },
+        { "field too small to count", 256 },
+        { "20x14 frame", 256 },
+        { "1001x997 frame, odd sizes", 99 },
+    };
+
+    [Theory]
+    [MemberData(nameof(PhotographNames))]
+    public void REQ_AI_03_field_box_is_the_reference_implementations_box(string photograph)
+    {
+        var frame = Photograph(photograph);
+
+        Assert.Equal(ReferenceFundusPreprocessor.FindField(frame), FundusPreprocessor.FindField(frame));
+    }
+
+    [Fact]
+    public void REQ_AI_03_field_box_is_the_reference_implementations_box_on_random_frames()
+    {
+        // Widths on both sides of a vector's lanes and of a column strip, noise up to the threshold, bright specks, and a
+        // block of field anywhere or nowhere: the search from the edges inward must find the box that counting every
+        // pixel finds, including the fallback to the whole frame.
+        var random = new Random(TestImages.SeedBase + 9600);
+        foreach (var (width, height) in new[] { (0, 0), (3, 0), (0, 3), (1, 1), (5, 7), (15, 40), (16, 16), (31, 33), (32, 9), (33, 17), (64, 5), (97, 90), (257, 301), (640, 480) })
+        {
+            for (var trial = 0; trial < 25; trial++)
+            {
+                var pixels = new byte[width * height * 3];
+                var specks = random.NextDouble() * 0.05;
+                for (var i = 0; i < pixels.Length; i++)
+                {
+                    pixels[i] = (byte)(random.NextDouble() < specks ? random.Next(256) : random.Next(FundusPreprocessor.FieldThreshold + 2));
+                }
+
+                var (x, y) = (random.Next(width + 1), random.Next(height + 1));
+                var (blockWidth, blockHeight) = (random.Next(width - x + 1), random.Next(height - y + 1));
+                for (var row = y; row < y + blockHeight; row++)
+                {
+                    for (var column = x; column < x + blockWidth; column++)
+                    {
+                        pixels[(row * width + column) * 3 + random.Next(3)] = 200;
+                    }
+                }
+
+                var frame = new RgbFrame(width, height, pixels);
+                Assert.Equal(ReferenceFundusPreprocessor.FindField(frame), FundusPreprocessor.FindField(frame));
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Photographs))]
+    public void REQ_AI_03_crop_equals_the_reference_implementation_within_one_grey_level(string photograph, int size)
+    {
+        // Training crops were made by the scalar implementation; the vectorised one sums the same products in another
+        // order, which may move a value that sits on a rounding boundary by one grey level, and nothing more.
+        var frame = Photograph(photograph);
+
+        var fast = FundusPreprocessor.Crop(frame, size);
+        var reference = ReferenceFundusPreprocessor.Crop(frame, size);
+
+        Assert.Equal((reference.Width, reference.Height), (fast.Width, fast.Height));
+        var differing = 0;
+        for (var i = 0; i < reference.Pixels.Length; i++)
+        {
+            Assert.InRange(Math.Abs(fast.Pixels[i] - reference.Pixels[i]), 0, 1);
+            differing += fast.Pixels[i] == reference.Pixels[i] ? 0 : 1;
+        }
+
+        // Each differing value differs by one level, so this is also the mean difference in grey levels.
+        var meanDifference = differing / (double)reference.Pixels.Length;
+        Assert.True(meanDifference < 0.001, $"{differing} of {reference.Pixels.Length} values differ by one grey level");
+    }
+
+    [Theory]
+    [InlineData(256, 256)]
+    [InlineData(37, 29)]
+    [InlineData(5, 1)]
+    public void REQ_AI_03_normalisation_is_the_reference_implementations_bit_for_bit(int width, int height)
+    {
+        // Any length, so the vector loop's tail is covered too; the same division and subtraction per value, so the
+        // same floats.
+        var pixels = new byte[width * height * 3];
+        new Random(TestImages.SeedBase + 9200 + width).NextBytes(pixels);
+        var crop = new RgbFrame(width, height, pixels);
+        float[] mean = [0.485f, 0.456f, 0.406f];
+        float[] std = [0.229f, 0.224f, 0.225f];
+        var fast = new float[pixels.Length];
+        var reference = new float[pixels.Length];
+
+        FundusPreprocessor.Normalise(crop, mean, std, fast);
+        ReferenceFundusPreprocessor.Normalise(crop, mean, std, reference);
+
+        Assert.Equal(reference, fast);
+    }
+
+    /// <summary>Camera frames for comparing with the reference implementation: sizes that are no multiple of a vector,
+    /// fields that touch the border or are missing, and bright specks that the field rules must ignore.</summary>
+    private static RgbFrame Photograph(string name)
+    {
+        switch (name)
+        {
+            case "768 px synthetic":
+                return Synthetic(768);
+            case "3000 px synthetic":
+                return Synthetic(3000);
+            case "1001x997 frame, odd sizes":
+                return Place(Synthetic(900), 1001, 997, 61, 40);
+            case "field cut by the frame's borders":
+                // A 900-pixel field seen through a 820×700 window: cut at the left, top and bottom.
+                return Window(Synthetic(900), 0, 100, 820, 700);
+            case "field too small to count":
+                return Place(Synthetic(100), 1000, 900, 400, 400);
+            case "20x14 frame":
+                return Window(Synthetic(64), 22, 25, 20, 14);
+            case "no field":
+            {
+                // Dark camera noise up to the threshold itself, and a few isolated hot pixels: no row or column has enough.
+                var random = new Random(TestImages.SeedBase + 9300);
+                var frame = new RgbFrame(640, 480, new byte[640 * 480 * 3]);
+                for (var i = 0; i < frame.Pixels.Length; i++)
+                {
+                    frame.Pixels[i] = (byte)random.Next(0, FundusPreprocessor.FieldThreshold + 1);
+                }
+
+                for (var n = 0; n < 40; n++)
+                {
+                    frame.Pixels[(random.Next(480) * 640 + random.Next(640)) * 3 + random.Next(3)] = 255;
+                }
+
+                return frame;
+            }
+
+            case "hot pixels and a line in the margins":
+            {
+                var frame = Place(Synthetic(700), 1000, 800, 150, 50);
+                var random = new Random(TestImages.SeedBase + 9400);
+                for (var n = 0; n < 200; n++)
+                {
+                    frame.Pixels[(random.Next(800) * 1000 + random.Next(1000)) * 3 + random.Next(3)] = 255;
+                }
+
+                // One row short of the rule (1000 / 200 = 5 pixels needed) and one column that just meets it (800 / 200 = 4).
+                Paint(frame, Enumerable.Range(20, 4).Select(x => (x, 10)));
+                Paint(frame, Enumerable.Range(300, 4).Select(y => (990, y)));
+                return frame;
+            }
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(name), name, "no such photograph");
+        }
+
+        static RgbFrame Synthetic(int size) =>
+            FundusSynthesizer.Generate(TestImages.SeedBase + 9500 + size, FundusSpec.Default with { Size = size }).Frame;
+
+        static void Paint(RgbFrame frame, IEnumerable<(int X, int Y)> points)
+        {
+            foreach (var (x, y) in points)
+            {
+                frame.Pixels[(y * frame.Width + x) * 3 + 1] = 200;
+            }
+        }
+    }
+
+    /// <summary><paramref name="field"/> on a black frame of the given size, its top-left corner at (x, y).</summary>
+    private static RgbFrame Place(RgbFrame field, int width, int height, int x, int y)
+    {
+        var pixels = new byte[width * height * 3];
+        for (var row = 0; row < field.Height; row++)
+        {
+            Array.Copy(field.Pixels, row * field.Stride, pixels, ((row + y) * width + x) * 3, field.Stride);
+        }
+
+        return new RgbFrame(width, height, pixels);
+    }
+
+    /// <summary>The part of <paramref name="frame"/> from (x, y) of the given size.</summary>
+    private static RgbFrame Window(RgbFrame frame, int x, int y, int width, int height)
+    {
+        var pixels = new byte[width * height * 3];
+        for (var row = 0; row < height; row++)
+        {
+            Array.Copy(frame.Pixels, ((row + y) * frame.Width + x) * 3, pixels, row * width * 3, width * 3);
+        }
+
+        return new RgbFrame(width, height, pixels);
+    }
+
     /// <summary>The crop as specified (and as first written): each output pixel averages k×k bilinear samples, black outside.</summary>
     private static byte[] PerPixelCrop(RgbFrame frame, (int X0, int Y0, int X1, int Y1) field, int size)
     {
