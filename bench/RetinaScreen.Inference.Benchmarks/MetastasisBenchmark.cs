@@ -11,49 +11,68 @@ using RetinaScreen.Inference.Pathology;
 namespace RetinaScreen.Inference.Benchmarks;
 
 /// <summary>
-/// The metastasis patch classifier: per batch of tissue patches, the slide analyser's per-patch work against bare
-/// <see cref="InferenceSession.Run"/> on the tensor that work prepared; then whole slides end to end.
+/// The metastasis patch classifier: whole slides through the real analyser (<see cref="SlideAnalyzer.AnalyzeFileAsync"/>
+/// and the heatmap PNG) at each model batch size, against bare <see cref="InferenceSession.Run"/> on a batch of the same
+/// slide's tissue patches as the analyser prepares them; then each stage alone.
 /// </summary>
 internal static class MetastasisBenchmark
 {
     private const int Seed = 23_900_000;
 
-    public static void Run(string provider, IReadOnlyList<int> batches, TimeSpan minDuration, TimeSpan maxDuration, string folder)
+    public static void Run(string provider, int intraOpThreads, IReadOnlyList<int> batches, TimeSpan minDuration, TimeSpan maxDuration, string folder)
     {
         // A 2048×2048 slide with tumour, stored as the scanner would send it: JPEG baseline 256-pixel tiles.
         var path = Path.Combine(folder, "slide.dcm");
         WholeSlideWriter.Write(path, SlideSynthesizer.Generate(Seed, new SlideSpec { Tumour = true }), Seed);
 
+        // The worker's default batch too, so that the slide is also timed as the worker analyses it.
+        int[] rows = [.. batches.Append(new PathologyOptions().MaxBatch).Distinct()];
         var cardPath = PathologyOptions.Resolve(PathologyOptions.DefaultModelCard);
-        var options = new PathologyOptions { ExecutionProvider = provider, MaxBatch = batches.Max() };
+        var options = new PathologyOptions { ExecutionProvider = provider, MaxBatch = rows.Max(), IntraOpThreads = intraOpThreads };
         using var detector = new MetastasisDetector(cardPath, options);
-        var (sessionOptions, _) = ExecutionProviders.CreateSessionOptions(provider, options.IntraOpThreads, NullLogger.Instance, "bench");
+        var (sessionOptions, _) = ExecutionProviders.CreateSessionOptions(provider, intraOpThreads, NullLogger.Instance, "bench");
         using var session = new InferenceSession(File.ReadAllBytes(detector.Card.ModelPath), sessionOptions);
         sessionOptions.Dispose();
         string[] inputNames = [detector.Card.Input.Name];
         string[] outputNames = [detector.Card.OutputName];
+        var prepared = PrepareTissuePatches(path, detector);
+        var sample = 3 * detector.PatchSize * detector.PatchSize;
 
         Console.WriteLine();
-        Console.WriteLine($"model      {detector.Card.Name} {detector.Card.Version}, {detector.PatchSize}-pixel patches; slide {Path.GetFileName(path)} 2048×2048, JPEG 256-pixel tiles ({new FileInfo(path).Length / 1024} KiB)");
-        Console.WriteLine($"{"metastasis",-12}{"batch",6}{"patches/s",12}{"p50 ms",10}{"p99 ms",10}   {"bare Run patches/s",18}{"p50 ms",10}{"p99 ms",10}{"ratio",8}");
-        var stream = new SlideStream(path, detector, options);
-        foreach (var batch in batches)
+        Console.WriteLine($"model      {detector.Card.Name} {detector.Card.Version}, {detector.PatchSize}-pixel patches, on {detector.ExecutionProvider}, intra-op threads {(intraOpThreads == 0 ? "ONNX Runtime's choice" : intraOpThreads)}; slide {Path.GetFileName(path)} 2048×2048, JPEG 256-pixel tiles ({new FileInfo(path).Length / 1024} KiB)");
+        Console.WriteLine("Metastasis pipeline: whole slides, one after another, through SlideAnalyzer.AnalyzeFileAsync (open, decode JPEG tiles, tissue");
+        Console.WriteLine("check, normalise, model runs overlapped with the next tiles, top-k, top regions) and the heatmap PNG; patches/s counts tissue");
+        Console.WriteLine("patches; latency per slide; model busy: the analyser's Inference over its Elapsed. Bare Run: latency per batch.");
+        Console.WriteLine($"{"metastasis",-12}{"batch",6}{"patches/s",12}{"p50 s",9}{"p99 s",9}{"slides",8}{"model busy",12}   {"bare Run patches/s",18}{"p50 ms",10}{"p99 ms",10}{"ratio",8}");
+        SlideAnalysisResult? result = null;
+        foreach (var batch in rows)
         {
-            var pipeline = Measurement.Run("pipeline", batch, () => stream.Next(batch), warmup: 2, minRuns: 10, minDuration, maxDuration);
+            var slideOptions = new PathologyOptions { ExecutionProvider = provider, MaxBatch = batch, IntraOpThreads = intraOpThreads };
+            using var slideDetector = new MetastasisDetector(cardPath, slideOptions);
+            var analyzer = new SlideAnalyzer(slideDetector, slideOptions);
+            // The warm-up slide, which also says how many tissue patches each slide counts for.
+            var first = analyzer.AnalyzeFileAsync(path, null, CancellationToken.None).GetAwaiter().GetResult();
+            var inference = TimeSpan.Zero;
+            var analysis = TimeSpan.Zero;
+            var pipeline = Measurement.Run("pipeline", first.TissuePatches, () =>
+            {
+                result = analyzer.AnalyzeFileAsync(path, null, CancellationToken.None).GetAwaiter().GetResult();
+                SlideHeatmap.RenderPng(result);
+                inference += result.Inference;
+                analysis += result.Elapsed;
+            }, warmup: 0, minRuns: 3, minDuration, maxDuration);
 
-            // The tensor the pipeline's last batch was scored on, as its own copy for a session of its own.
-            var sample = 3 * detector.PatchSize * detector.PatchSize;
-            var prepared = stream.Batch.Input.AsSpan(0, batch * sample).ToArray();
-            using var input = OrtValue.CreateTensorValueFromMemory(prepared, [batch, 3, detector.PatchSize, detector.PatchSize]);
+            using var input = OrtValue.CreateTensorValueFromMemory(prepared.AsSpan(0, batch * sample).ToArray(), [batch, 3, detector.PatchSize, detector.PatchSize]);
             using var output = OrtValue.CreateTensorValueFromMemory(new float[batch], [batch, 1]);
             using var runOptions = new RunOptions();
             var bare = Measurement.Run("bare Run", batch, () => session.Run(runOptions, inputNames, [input], outputNames, [output]),
                 warmup: 3, minRuns: 10, minDuration, maxDuration);
+            var busy = inference / analysis;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{"",-12}{batch,6}{pipeline.ImagesPerSecond,12:F1}{pipeline.P50,10:F2}{pipeline.P99,10:F2}   {bare.ImagesPerSecond,18:F1}{bare.P50,10:F2}{bare.P99,10:F2}{pipeline.ImagesPerSecond / bare.ImagesPerSecond,8:F2}"));
+                $"{"",-12}{batch,6}{pipeline.ImagesPerSecond,12:F1}{pipeline.P50 / 1000,9:F3}{pipeline.P99 / 1000,9:F3}{pipeline.LatenciesMs.Count,8}{busy,12:P0}   {bare.ImagesPerSecond,18:F1}{bare.P50,10:F2}{bare.P99,10:F2}{pipeline.ImagesPerSecond / bare.ImagesPerSecond,8:F2}"));
         }
 
-        stream.Dispose();
+        Console.WriteLine($"slide      {result!.TissuePatches} tissue patches of {result.Patches} grid cells, {result.TilesAnalysed} tiles");
 
         // Where a patch's time goes, each stage alone.
         var file = DicomFile.Open(path, SlideAnalyzer.SlideReadOptions);
@@ -72,40 +91,13 @@ internal static class MetastasisBenchmark
                 one.Clear();
                 one.Add(middle.Pixels, middle.Stride, 64, 64);
             }, 2, 10, short3, long3),
-        };
-
-        // Whole slides as the consumer runs them: open, analyse (frames decoded one at a time), heatmap PNG.
-        Console.WriteLine();
-        SlideAnalysisResult? result = null;
-        Console.WriteLine($"{"whole slide",-12}{"batch",6}{"patches/s",12}{"s/slide",10}{"p99 s",10}   {"tissue",8}{"tiles",7}{"model share",13}");
-        foreach (var batch in new[] { batches.Max(), new PathologyOptions().MaxBatch }.Distinct())
-        {
-            var slideOptions = new PathologyOptions { ExecutionProvider = provider, MaxBatch = batch };
-            using var slideDetector = new MetastasisDetector(cardPath, slideOptions);
-            var analyzer = new SlideAnalyzer(slideDetector, slideOptions);
-            SlideAnalysisResult? last = null;
-            var inference = TimeSpan.Zero;
-            var elapsed = TimeSpan.Zero;
-            var first = analyzer.AnalyzeFileAsync(path, null, CancellationToken.None).GetAwaiter().GetResult();
-            var slide = Measurement.Run("whole slide", first.TissuePatches, () =>
+            Measurement.Run("slide: top-k, top regions, heatmap PNG", 1, () =>
             {
-                var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                last = analyzer.AnalyzeFileAsync(path, null, CancellationToken.None).GetAwaiter().GetResult();
-                SlideHeatmap.RenderPng(last);
-                elapsed += System.Diagnostics.Stopwatch.GetElapsedTime(started);
-                inference += last.Inference;
-            }, warmup: 0, minRuns: 3, minDuration, maxDuration);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{"",-12}{batch,6}{slide.ImagesPerSecond,12:F1}{slide.P50 / 1000,10:F3}{slide.P99 / 1000,10:F3}   {last!.TissuePatches,8}{last.TilesAnalysed,7}{inference / elapsed,13:P0}"));
-            result = last;
-        }
-
-        stages = [.. stages, Measurement.Run("slide: top-k, top regions, heatmap PNG", 1, () =>
-        {
-            SlideAggregation.TopKMean(result!.Grid.Probabilities, detector.Card.SlideAggregation.K);
-            SlideAggregation.TopCells(result.Grid.Probabilities, 5);
-            SlideHeatmap.RenderPng(result);
-        }, 2, 10, short3, long3)];
+                SlideAggregation.TopKMean(result.Grid.Probabilities, detector.Card.SlideAggregation.K);
+                SlideAggregation.TopCells(result.Grid.Probabilities, 5);
+                SlideHeatmap.RenderPng(result);
+            }, 2, 10, short3, long3),
+        };
         Console.WriteLine();
         Console.WriteLine($"{"stage",-42}{"p50 ms",10}{"p99 ms",10}");
         foreach (var stage in stages)
@@ -115,123 +107,28 @@ internal static class MetastasisBenchmark
     }
 
     /// <summary>
-    /// <see cref="SlideAnalyzer.AnalyzeAsync"/>'s loop, cut into batches of a given size that continue where the last
-    /// one stopped: each batch decodes the stored JPEG frames it needs (a 256-pixel tile holds 16 patches), adds them to
-    /// the overview, checks the tissue rule per patch, normalises tissue patches into the pinned tensor, runs the model
-    /// and writes the scores into the grid; the batch that finishes the slide also pays for the slide's aggregation,
-    /// top regions and heatmap PNG, and reopens the file. So per patch it costs what the analyser costs per patch.
+    /// The slide's first tissue patches, as many as <paramref name="detector"/>'s batch holds, normalised into its tensor
+    /// by <see cref="MetastasisDetector.PatchBatch.Add"/> as the analyser does: the inputs bare Run is timed on.
     /// </summary>
-    private sealed class SlideStream(string path, MetastasisDetector detector, PathologyOptions options) : IDisposable
+    private static float[] PrepareTissuePatches(string path, MetastasisDetector detector)
     {
-        private readonly int _patch = detector.PatchSize;
-        private readonly int[] _pending = new int[detector.MaxBatch];
-        private DicomFile _file = null!;
-        private WholeSlideTileMap _map = null!;
-        private IReadOnlyList<WholeSlideTile> _tiles = [];
-        private int _columns;
-        private float[] _grid = [];
-        private SlideAnalyzer.Overview _overview = null!;
-        private int _tile = -1;
-        private RgbFrame? _frame;
-        private int _cell;
-        private int _tissue;
-
-        public MetastasisDetector.PatchBatch Batch { get; } = detector.RentBatch();
-
-        public void Next(int size)
+        var file = DicomFile.Open(path, SlideAnalyzer.SlideReadOptions);
+        var size = detector.PatchSize;
+        using var batch = detector.RentBatch();
+        for (var frame = 0; !batch.IsFull; frame++)
         {
-            if (_tile < 0)
+            var tile = FrameDecoder.Decode(file, frame);
+            for (var cell = 0; cell < tile.Width / size * (tile.Height / size) && !batch.IsFull; cell++)
             {
-                Open();
-            }
-
-            Batch.Clear();
-            while (Batch.Count < size)
-            {
-                if (_frame is null || _cell == CellsPerTile)
+                var x = cell % (tile.Width / size) * size;
+                var y = cell / (tile.Width / size) * size;
+                if (TissueDetector.IsTissue(tile.Pixels, tile.Stride, x, y, size, detector.Card.TissueDetection))
                 {
-                    NextTile();
-                    continue;
+                    batch.Add(tile.Pixels, tile.Stride, x, y);
                 }
-
-                var x = _cell % CellsAcross * _patch;
-                var y = _cell / CellsAcross * _patch;
-                _cell++;
-                if (!TissueDetector.IsTissue(_frame.Pixels, _frame.Stride, x, y, _patch, detector.Card.TissueDetection))
-                {
-                    continue;
-                }
-
-                var tile = _tiles[_tile];
-                _pending[Batch.Add(_frame.Pixels, _frame.Stride, x, y)] = (tile.Row - 1 + y) / _patch * _columns + (tile.Column - 1 + x) / _patch;
-                _tissue++;
-            }
-
-            var scores = detector.Score(Batch);
-            for (var i = 0; i < scores.Length; i++)
-            {
-                _grid[_pending[i]] = scores[i];
             }
         }
 
-        public void Dispose() => Batch.Dispose();
-
-        // Tiles are whole multiples of the patch, as the analyser requires, and the synthetic slide is whole tiles.
-        private int CellsAcross => _map.TileColumns / _patch;
-
-        private int CellsPerTile => CellsAcross * (_map.TileRows / _patch);
-
-        private void NextTile()
-        {
-            if (_tile + 1 == _tiles.Count)
-            {
-                FinishSlide();
-                Open();
-            }
-
-            _tile++;
-            var tile = _tiles[_tile];
-            _frame = FrameDecoder.Decode(_file, tile.Frame);
-            _overview.Add(_frame, tile.Column - 1, tile.Row - 1);
-            _cell = 0;
-        }
-
-        private void Open()
-        {
-            _file = DicomFile.Open(path, SlideAnalyzer.SlideReadOptions);
-            _map = WholeSlideTileMap.From(_file.Dataset);
-            _tiles = [.. _map.Tiles.Where(t => t.FocalPlane == 0 && t.OpticalPath == 0)];
-            _columns = _map.TotalColumns / _patch;
-            _grid = new float[_columns * (_map.TotalRows / _patch)];
-            Array.Fill(_grid, float.NaN);
-            _overview = new SlideAnalyzer.Overview(_map.TotalColumns, _map.TotalRows, Math.Max(64, options.HeatmapMaxSide));
-            _tile = -1;
-            _frame = null;
-            _tissue = 0;
-        }
-
-        private void FinishSlide()
-        {
-            var card = detector.Card;
-            var result = new SlideAnalysisResult
-            {
-                Model = detector.Identity,
-                Width = _map.TotalColumns,
-                Height = _map.TotalRows,
-                TilesTotal = _tiles.Count,
-                TilesAnalysed = _tiles.Count,
-                Patches = _grid.Length,
-                TissuePatches = _tissue,
-                Probability = SlideAggregation.TopKMean(_grid, card.SlideAggregation.K),
-                Threshold = card.OperatingPoints.Slide.Threshold,
-                TopRegions = [.. SlideAggregation.TopCells(_grid, options.TopRegions)
-                    .Select(cell => new SlideRegion(cell % _columns * _patch, cell / _columns * _patch, _patch, _patch, Math.Round(_grid[cell], 6)))],
-                Grid = new PatchGrid(_columns, _grid.Length / _columns, _patch, _patch, _grid),
-                Overview = _overview.ToFrame(),
-                Elapsed = TimeSpan.Zero,
-                Inference = TimeSpan.Zero,
-            };
-            SlideHeatmap.RenderPng(result);
-        }
+        return batch.Input.AsSpan(0, batch.Count * 3 * size * size).ToArray();
     }
 }

@@ -179,6 +179,58 @@ public sealed class SlideAnalysisTests(ShippedMetastasisModel model) : IClassFix
         Assert.All(result.TopRegions, r => Assert.True(r.X < 384));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(64)]
+    public async Task REQ_PATH_05_scoring_a_batch_while_the_next_fills_gives_the_grid_of_scoring_patch_by_patch(int maxBatch)
+    {
+        // 1024×1024 in 256-pixel tiles: batches of 7 end mid-tile and leave a partial batch at the end; batches of 64 span tiles.
+        var path = WriteSlide(9_500_021, tumour: true);
+        var options = new PathologyOptions { MaxBatch = maxBatch, IntraOpThreads = 2 };
+        using var detector = new MetastasisDetector(ShippedMetastasisModel.CardPath, options);
+        var expected = ScorePatchByPatch(path);
+
+        var result = await new SlideAnalyzer(detector, options).AnalyzeFileAsync(path, null, CancellationToken.None);
+
+        Assert.Equal(expected, result.Grid.Probabilities);
+        Assert.Equal(SlideAggregation.TopKMean(expected, detector.Card.SlideAggregation.K), result.Probability);
+        Assert.Equal(expected.Count(p => !float.IsNaN(p)), result.TissuePatches);
+        Assert.Equal(SlideAggregation.TopCells(expected, options.TopRegions).Select(cell => Math.Round(expected[cell], 6)), result.TopRegions.Select(r => r.Probability));
+        // The model's time is the time spent in its runs, which are never two at once: part of the analysis's time.
+        Assert.InRange(result.Inference, TimeSpan.FromTicks(1), result.Elapsed);
+    }
+
+    [Fact]
+    public async Task REQ_PATH_05_a_cancelled_analysis_stops_at_the_next_tile_and_leaves_the_detectors_batches_usable()
+    {
+        var path = WriteSlide(9_500_022, tumour: true);
+        // Batches of 4: every 256-pixel tile sends several, so one is being scored when the analysis is cancelled.
+        var options = new PathologyOptions { MaxBatch = 4, IntraOpThreads = 2 };
+        using var detector = new MetastasisDetector(ShippedMetastasisModel.CardPath, options);
+        var analyzer = new SlideAnalyzer(detector, options);
+        var uninterrupted = await analyzer.AnalyzeFileAsync(path, null, CancellationToken.None);
+        using var cancellation = new CancellationTokenSource();
+        var tilesAnalysed = 0;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => analyzer.AnalyzeFileAsync(path, (p, _) =>
+        {
+            tilesAnalysed = p.TilesAnalysed;
+            if (p.TilesAnalysed == 3)
+            {
+                cancellation.Cancel();
+            }
+
+            return ValueTask.CompletedTask;
+        }, cancellation.Token));
+        var again = await analyzer.AnalyzeFileAsync(path, null, CancellationToken.None);
+
+        Assert.Equal(3, tilesAnalysed);
+        Assert.Equal(uninterrupted.Grid.Probabilities, again.Grid.Probabilities);
+        Assert.Equal(uninterrupted.Probability, again.Probability);
+        Assert.Equal(uninterrupted.TissuePatches, again.TissuePatches);
+    }
+
     [Fact]
     public void REQ_PATH_06_a_slide_file_is_opened_with_its_pixel_data_left_on_disk()
     {
@@ -234,6 +286,43 @@ public sealed class SlideAnalysisTests(ShippedMetastasisModel model) : IClassFix
         var path = Path.Combine(_work, $"{seed}.dcm");
         WholeSlideWriter.Write(path, slide, seed);
         return path;
+    }
+
+    /// <summary>The slide's patch grid scored without the analyser: every frame decoded, every 64-pixel cell the tissue rule
+    /// passes scored alone, in a model run of its own.</summary>
+    private float[] ScorePatchByPatch(string path)
+    {
+        var size = model.Detector.PatchSize;
+        var file = DicomFile.Open(path, SlideAnalyzer.SlideReadOptions);
+        var map = WholeSlideTileMap.From(file.Dataset);
+        var columns = map.TotalColumns / size;
+        var grid = new float[columns * (map.TotalRows / size)];
+        Array.Fill(grid, float.NaN);
+        foreach (var tile in map.Tiles)
+        {
+            var frame = FrameDecoder.Decode(file, tile.Frame);
+            for (var y = 0; y < frame.Height; y += size)
+            {
+                for (var x = 0; x < frame.Width; x += size)
+                {
+                    if (!TissueDetector.IsTissue(frame.Pixels, frame.Stride, x, y, size, model.Detector.Card.TissueDetection))
+                    {
+                        continue;
+                    }
+
+                    var patch = new byte[size * size * 3];
+                    for (var row = 0; row < size; row++)
+                    {
+                        frame.Pixels.AsSpan((y + row) * frame.Stride + x * 3, size * 3).CopyTo(patch.AsSpan(row * size * 3));
+                    }
+
+                    var cell = (tile.Row - 1 + y) / size * columns + (tile.Column - 1 + x) / size;
+                    grid[cell] = model.Detector.Score([new RgbFrame(size, size, patch)])[0];
+                }
+            }
+        }
+
+        return grid;
     }
 
     private static byte[] Fill(int size, byte r, byte g, byte b)

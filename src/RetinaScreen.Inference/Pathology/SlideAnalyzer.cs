@@ -10,7 +10,8 @@ namespace RetinaScreen.Inference.Pathology;
 /// (pixel data is deferred, never loaded whole); in each tile the patch grid's cells are checked against the card's
 /// tissue rule, tissue patches join the current model batch (a batch spans tiles), and background is skipped. At the end
 /// the patch probabilities fold into the slide probability (top-k mean), the top regions and a downscaled overview for
-/// the heatmap. Memory stays at one decoded tile, one batch, the patch grid and the overview, whatever the slide's size.
+/// the heatmap. A full batch is scored on a worker thread while the next tiles fill a second one. Memory stays at one
+/// decoded tile, two batches, the patch grid and the overview, whatever the slide's size.
 /// </summary>
 public sealed class SlideAnalyzer(MetastasisDetector detector, PathologyOptions options)
 {
@@ -66,66 +67,84 @@ public sealed class SlideAnalyzer(MetastasisDetector detector, PathologyOptions 
         var overview = new Overview(map.TotalColumns, map.TotalRows, Math.Max(64, options.HeatmapMaxSide));
 
         var rule = card.TissueDetection;
-        var pending = new int[detector.MaxBatch];
         var inference = TimeSpan.Zero;
         var tissue = 0;
         var analysed = 0;
-        using var batch = detector.RentBatch();
 
-        void Flush()
+        // Two batches, so that the model scores one on a worker thread while this thread decodes the next tiles into the
+        // other: sequentially the model waited for decoding and decoding for the model. One model run at a time, as before.
+        var filling = new PendingBatch(detector.RentBatch(), new int[detector.MaxBatch]);
+        var submitted = new PendingBatch(detector.RentBatch(), new int[detector.MaxBatch]);
+        var scoring = Task.FromResult(TimeSpan.Zero);
+
+        // Waits for the batch in flight (its scores are then in the grid) and sends the filled one in its place.
+        async Task SubmitAsync()
         {
-            var scoring = Stopwatch.GetTimestamp();
-            var scores = detector.Score(batch);
-            inference += Stopwatch.GetElapsedTime(scoring);
-            for (var i = 0; i < scores.Length; i++)
-            {
-                grid[pending[i]] = scores[i];
-            }
-
-            batch.Clear();
+            inference += await scoring.ConfigureAwait(false);
+            (filling, submitted) = (submitted, filling);
+            filling.Batch.Clear();
+            var batch = submitted;
+            scoring = Task.Run(() => ScoreIntoGrid(batch, grid));
         }
 
-        foreach (var tile in tiles)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var frame = readFrame(tile.Frame);
-            var left = tile.Column - 1;
-            var top = tile.Row - 1;
-            overview.Add(frame, left, top);
-            // Cells whose origin lies in this tile and whose patch fits both the tile and the total pixel matrix.
-            for (var y = 0; y + patch <= Math.Min(frame.Height, map.TotalRows - top); y += stride)
+            foreach (var tile in tiles)
             {
-                for (var x = 0; x + patch <= Math.Min(frame.Width, map.TotalColumns - left); x += stride)
+                cancellationToken.ThrowIfCancellationRequested();
+                var frame = readFrame(tile.Frame);
+                var left = tile.Column - 1;
+                var top = tile.Row - 1;
+                overview.Add(frame, left, top);
+                // Cells whose origin lies in this tile and whose patch fits both the tile and the total pixel matrix.
+                for (var y = 0; y + patch <= Math.Min(frame.Height, map.TotalRows - top); y += stride)
                 {
-                    var gx = left + x;
-                    var gy = top + y;
-                    if (gx < 0 || gy < 0 || gx % stride != 0 || gy % stride != 0)
+                    for (var x = 0; x + patch <= Math.Min(frame.Width, map.TotalColumns - left); x += stride)
                     {
-                        continue;
-                    }
+                        var gx = left + x;
+                        var gy = top + y;
+                        if (gx < 0 || gy < 0 || gx % stride != 0 || gy % stride != 0)
+                        {
+                            continue;
+                        }
 
-                    if (!TissueDetector.IsTissue(frame.Pixels, frame.Stride, x, y, patch, rule))
-                    {
-                        continue;
-                    }
+                        if (!TissueDetector.IsTissue(frame.Pixels, frame.Stride, x, y, patch, rule))
+                        {
+                            continue;
+                        }
 
-                    pending[batch.Add(frame.Pixels, frame.Stride, x, y)] = gy / stride * columns + gx / stride;
-                    tissue++;
-                    if (batch.IsFull)
-                    {
-                        Flush();
+                        filling.Cells[filling.Batch.Add(frame.Pixels, frame.Stride, x, y)] = gy / stride * columns + gx / stride;
+                        tissue++;
+                        if (filling.Batch.IsFull)
+                        {
+                            await SubmitAsync().ConfigureAwait(false);
+                        }
                     }
+                }
+
+                analysed++;
+                if (progress is not null)
+                {
+                    await progress(new SlideProgress(analysed, tiles.Count, tissue), cancellationToken).ConfigureAwait(false);
                 }
             }
 
-            analysed++;
-            if (progress is not null)
+            if (filling.Batch.Count > 0)
             {
-                await progress(new SlideProgress(analysed, tiles.Count, tissue), cancellationToken).ConfigureAwait(false);
+                await SubmitAsync().ConfigureAwait(false);
             }
+
+            inference += await scoring.ConfigureAwait(false);
+        }
+        finally
+        {
+            // A cancelled or failed analysis still waits for the model run in flight (WhenAny: without rethrowing its
+            // failure over the one already leaving): the batches go back to the detector only when no run uses them.
+            await Task.WhenAny(scoring).ConfigureAwait(false);
+            filling.Batch.Dispose();
+            submitted.Batch.Dispose();
         }
 
-        Flush();
         var probability = SlideAggregation.TopKMean(grid, card.SlideAggregation.K);
         var regions = SlideAggregation.TopCells(grid, Math.Max(0, options.TopRegions))
             .Select(cell => new SlideRegion(cell % columns * stride, cell / columns * stride, patch, patch, Math.Round(grid[cell], 6)))
@@ -149,9 +168,27 @@ public sealed class SlideAnalyzer(MetastasisDetector detector, PathologyOptions 
         };
     }
 
+    /// <summary>Scores <paramref name="pending"/>'s patches and writes each score into its grid cell.</summary>
+    /// <returns>The time spent in the model.</returns>
+    private TimeSpan ScoreIntoGrid(PendingBatch pending, float[] grid)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var scores = detector.Score(pending.Batch);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        for (var i = 0; i < scores.Length; i++)
+        {
+            grid[pending.Cells[i]] = scores[i];
+        }
+
+        return elapsed;
+    }
+
+    /// <summary>A batch of tissue patches and, per patch, the grid cell its score belongs to.</summary>
+    private sealed record PendingBatch(MetastasisDetector.PatchBatch Batch, int[] Cells);
+
     /// <summary>The slide shrunk by a whole factor, each overview pixel sampled at the centre of its block of slide pixels,
-    /// filled tile by tile as the tiles pass. Internal for the inference benchmark, which replays the analyser's loop batch by batch.</summary>
-    internal sealed class Overview
+    /// filled tile by tile as the tiles pass.</summary>
+    private sealed class Overview
     {
         private readonly int _factor;
         private readonly int _width;
