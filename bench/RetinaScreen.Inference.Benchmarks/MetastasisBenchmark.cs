@@ -19,11 +19,13 @@ internal static class MetastasisBenchmark
 {
     private const int Seed = 23_900_000;
 
-    public static void Run(string provider, int intraOpThreads, IReadOnlyList<int> batches, TimeSpan minDuration, TimeSpan maxDuration, string folder)
+    public static void Run(string provider, int intraOpThreads, int slideSize, IReadOnlyList<int> batches, TimeSpan minDuration, TimeSpan maxDuration, string folder)
     {
-        // A 2048×2048 slide with tumour, stored as the scanner would send it: JPEG baseline 256-pixel tiles.
+        // A square slide with tumour, stored as the scanner would send it: JPEG baseline 256-pixel tiles. Each slide also
+        // pays a fixed end (top-k, regions, the 1024-pixel heatmap PNG), so a small slide understates the share of the
+        // per-patch work that a real scan of tens of thousands of pixels a side shows; --slide-size sets the side.
         var path = Path.Combine(folder, "slide.dcm");
-        WholeSlideWriter.Write(path, SlideSynthesizer.Generate(Seed, new SlideSpec { Tumour = true }), Seed);
+        WholeSlideWriter.Write(path, SlideSynthesizer.Generate(Seed, new SlideSpec { Tumour = true, Width = slideSize, Height = slideSize }), Seed);
 
         // The worker's default batch too, so that the slide is also timed as the worker analyses it.
         int[] rows = [.. batches.Append(new PathologyOptions().MaxBatch).Distinct()];
@@ -39,7 +41,7 @@ internal static class MetastasisBenchmark
         var sample = 3 * detector.PatchSize * detector.PatchSize;
 
         Console.WriteLine();
-        Console.WriteLine($"model      {detector.Card.Name} {detector.Card.Version}, {detector.PatchSize}-pixel patches, on {detector.ExecutionProvider}, intra-op threads {(intraOpThreads == 0 ? "ONNX Runtime's choice" : intraOpThreads)}; slide {Path.GetFileName(path)} 2048×2048, JPEG 256-pixel tiles ({new FileInfo(path).Length / 1024} KiB)");
+        Console.WriteLine($"model      {detector.Card.Name} {detector.Card.Version}, {detector.PatchSize}-pixel patches, on {detector.ExecutionProvider}, intra-op threads {(intraOpThreads == 0 ? "ONNX Runtime's choice" : intraOpThreads)}; slide {Path.GetFileName(path)} {slideSize}×{slideSize}, JPEG 256-pixel tiles ({new FileInfo(path).Length / 1024} KiB)");
         Console.WriteLine("Metastasis pipeline: whole slides, one after another, through SlideAnalyzer.AnalyzeFileAsync (open, decode JPEG tiles, tissue");
         Console.WriteLine("check, normalise, model runs overlapped with the next tiles, top-k, top regions) and the heatmap PNG; patches/s counts tissue");
         Console.WriteLine("patches; latency per slide; model busy: the analyser's Inference over its Elapsed. Bare Run: latency per batch.");

@@ -20,8 +20,9 @@ using RetinaScreen.Inference.Quality;
 //     [--metastasis-only]         the metastasis patch classifier and whole slides alone (no DR, no gradability)
 //     [--callers-per-batch K]     concurrent photographs in the DR pipeline per image of a batch (default 2)
 //     [--intra-op-threads N]      ONNX Runtime threads of the DR and metastasis sessions (pipeline and bare alike), as the worker's IntraOpThreads (default 0: ONNX Runtime's choice)
+//     [--slide-size PX]           side of the synthetic whole slide (default 2048; a real lymph-node scan is 50,000-100,000)
 //     [--png-options]             only the heatmap PNG encoder comparison
-const string Usage = "usage: [--provider Cpu|Cuda] [--seconds S] [--batches 1,8,32] [--model CARD.json] [--dr-only] [--metastasis-only] [--callers-per-batch K] [--intra-op-threads N] [--png-options]";
+const string Usage = "usage: [--provider Cpu|Cuda] [--seconds S] [--batches 1,8,32] [--model CARD.json] [--dr-only] [--metastasis-only] [--callers-per-batch K] [--intra-op-threads N] [--slide-size PX] [--png-options]";
 var provider = ExecutionProviders.Cpu;
 var seconds = 3.0;
 int[] batches = [1, 8, 32];
@@ -31,6 +32,7 @@ var metastasisOnly = false;
 var pngOptionsOnly = false;
 var callersPerBatch = 2;
 var intraOpThreads = 0;
+var slideSize = 2048;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -43,6 +45,7 @@ for (var i = 0; i < args.Length; i++)
         case "--metastasis-only": metastasisOnly = true; break;
         case "--callers-per-batch": callersPerBatch = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--intra-op-threads": intraOpThreads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--slide-size": slideSize = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--png-options": pngOptionsOnly = true; break;
         default:
             Console.Error.WriteLine($"unknown option {args[i]}; {Usage}");
@@ -79,7 +82,7 @@ try
 {
     if (metastasisOnly)
     {
-        MetastasisBenchmark.Run(provider, intraOpThreads, batches, minDuration, maxDuration, folder);
+        MetastasisBenchmark.Run(provider, intraOpThreads, slideSize, batches, minDuration, maxDuration, folder);
         Console.WriteLine();
         Console.WriteLine("ratio: pipeline patches/s over bare Run patches/s on the same prepared inputs.");
         return 0;
@@ -177,7 +180,7 @@ try
             $"{"",-12}{batch,6}{full.ImagesPerSecond,12:F1}{full.P50,10:F2}{full.P99,10:F2}   {model.ImagesPerSecond,18:F0}{model.P50,10:F3}{model.P99,10:F3}"));
     }
 
-    MetastasisBenchmark.Run(provider, intraOpThreads, batches, minDuration, maxDuration, folder);
+    MetastasisBenchmark.Run(provider, intraOpThreads, slideSize, batches, minDuration, maxDuration, folder);
 
     Console.WriteLine();
     Console.WriteLine("latency: one batch, except the DR pipeline's (one photograph) and the metastasis pipeline's (one slide); ratio: pipeline images/s over bare Run images/s on the same prepared inputs.");
