@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using RetinaScreen.Cli.Synthesis;
 using RetinaScreen.Dicom.Imaging;
+using RetinaScreen.Dicom.IO;
 using RetinaScreen.Inference;
 using RetinaScreen.Inference.Benchmarks;
 using RetinaScreen.Inference.Engine;
@@ -136,13 +137,21 @@ try
     var one = new float[grader.SampleLength];
     var graded = grader.GradePrepared([prepared.AsMemory(0, grader.SampleLength)])[0];
     var firstCrop = FundusPreprocessor.Crop(frames[0], grader.InputSize);
-    // Real cameras send 2000-4000 px; the crop's cost grows with the source, so one such photograph is timed too.
-    var large = FundusSynthesizer.Generate(9_900_100, FundusSpec.Default with { Size = 3000 }).Frame;
+    // Real cameras send 2000-4000 px; the crop's cost grows with the source, so one such photograph is timed too,
+    // decoded as the grader decodes it (reduced to 750 px, ADR 0005) and, for comparison, at full size.
+    var largeFolder = Path.Combine(folder, "large");
+    SynthDataset.Write(largeFolder, new SynthDatasetOptions { Count = 1, Seed = 9_900_100, Size = 3000, Format = SynthOutputFormat.Dicom });
+    var largeFile = Directory.GetFiles(largeFolder, "*.dcm").Single();
+    var large = FrameDecoder.Decode(DicomFile.Open(largeFile));
+    var largeReduced = FundusPhotographGrader.Decode(largeFile);
     var stages = new[]
     {
         Measurement.Run("decode (DICOM JPEG)", 1, () => FundusPhotographGrader.Decode(files[0]), 2, 10, minDuration / 3, maxDuration / 3),
         Measurement.Run("preprocess (crop, normalise)", 1, () => grader.Preprocess(frames[0], one), 2, 10, minDuration / 3, maxDuration / 3),
-        Measurement.Run("  3000 px photograph", 1, () => grader.Preprocess(large, one), 2, 10, minDuration / 3, maxDuration / 3),
+        Measurement.Run($"decode 3000 px, reduced to {largeReduced.Width}", 1, () => FundusPhotographGrader.Decode(largeFile), 2, 10, minDuration / 3, maxDuration / 3),
+        Measurement.Run("  the same at full size", 1, () => FrameDecoder.Decode(DicomFile.Open(largeFile)), 2, 10, minDuration / 3, maxDuration / 3),
+        Measurement.Run("preprocess, reduced 3000 px", 1, () => grader.Preprocess(largeReduced, one), 2, 10, minDuration / 3, maxDuration / 3),
+        Measurement.Run("  the same at full size", 1, () => grader.Preprocess(large, one), 2, 10, minDuration / 3, maxDuration / 3),
         Measurement.Run("postprocess (heatmap PNG)", 1, () => HeatmapOverlay.RenderPng(firstCrop, graded.Cam!, graded.CamSize), 2, 10, minDuration / 3, maxDuration / 3),
         Measurement.Run("  of which the overlay, no PNG", 1, () => HeatmapOverlay.Render(firstCrop, graded.Cam!, graded.CamSize), 2, 10, minDuration / 3, maxDuration / 3),
     };

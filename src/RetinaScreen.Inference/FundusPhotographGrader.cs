@@ -90,8 +90,16 @@ public sealed class FundusPhotographGrader(GradabilityAssessor assessor, DrBatch
     /// <summary>
     /// Decodes the first frame of a stored Part 10 file. Only DICOM is graded: the pixel decoder checks the
     /// compressed frame against the header's Rows and Columns, so a hostile file cannot ask for unbounded memory.
+    /// A large JPEG photograph is decoded reduced (by 2, 4 or 8) to no less than <see cref="DecodeMinimumSide"/>.
     /// </summary>
-    public static RgbFrame Decode(string path) => FrameDecoder.Decode(DicomFile.Open(path, ReadOptions), 0);
+    public static RgbFrame Decode(string path) => FrameDecoder.Decode(DicomFile.Open(path, ReadOptions), 0, DecodeMinimumSide);
+
+    /// <summary>
+    /// The shortest side a photograph is decoded at: twice the model's input, so that the field crop still averages
+    /// at least two source pixels per input pixel each way, and above the gradability check's 384-pixel analysis size.
+    /// Photographs up to 1,023 pixels (the synthetic training set's 768 included) decode at full size, as before.
+    /// </summary>
+    public const int DecodeMinimumSide = 2 * FundusPreprocessor.InputSize;
 
     private static readonly DicomReadOptions ReadOptions = new() { DeferValuesLargerThan = 64 * 1024, MaxDepth = 16 };
 }

@@ -27,6 +27,36 @@ public static class FrameDecoder
         return Decode(file.Dataset, frame, file.TransferSyntaxUid);
     }
 
+    /// <summary>
+    /// Frame <paramref name="frame"/> reduced by 2, 4 or 8 where its pixel data allows it and the shorter side stays at
+    /// least <paramref name="minimumSide"/>; otherwise at full size, exactly as <see cref="Decode(DicomFile, int)"/>.
+    /// </summary>
+    /// <remarks>
+    /// Reduced decoding is done for 8-bit colour JPEG baseline in YBR_FULL_422 or YBR_FULL, what cameras send; the
+    /// inverse DCT at reduced size averages each block's pixels much as an area resample would, at a fraction of the
+    /// work and memory. Other encodings (native, RLE, grey, RGB without colour transform, 12-bit) decode at full size.
+    /// </remarks>
+    public static RgbFrame Decode(DicomFile file, int frame, int minimumSide)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentOutOfRangeException.ThrowIfLessThan(minimumSide, 1);
+        var dataset = file.Dataset;
+        var info = PixelDataInfo.From(dataset);
+        var reduction = ScaledJpegDecoder.Reduction(info.Columns, info.Rows, minimumSide);
+        if (reduction == 1
+            || file.TransferSyntaxUid != DicomUids.JpegBaseline
+            || info.SamplesPerPixel != 3
+            || info.BitsAllocated != 8
+            || dataset.GetString(DicomTag.PhotometricInterpretation, string.Empty) is not ("YBR_FULL_422" or "YBR_FULL")
+            || frame < 0 || frame >= info.NumberOfFrames
+            || dataset.Find(DicomTag.PixelData) is not DicomFragmentSequence fragments)
+        {
+            return Decode(file, frame);
+        }
+
+        return ScaledJpegDecoder.Decode(GetEncapsulatedFrame(fragments, frame, info.NumberOfFrames), info.Columns, info.Rows, reduction);
+    }
+
     /// <param name="dataset">The data set with the Image Pixel module and pixel data.</param>
     /// <param name="frame">Zero-based frame index.</param>
     /// <param name="transferSyntaxUid">How the pixel data is encoded; defaults to the syntax the data set was read in.</param>
