@@ -120,8 +120,8 @@ public sealed class GradabilityMeasureTests
             "1536 px gradable" => Synthetic(1536, QualityDefect.None),
             "3000 px gradable" => Synthetic(3000, QualityDefect.None),
             "3000 px blurred" => Synthetic(3000, QualityDefect.Blur),
-            "1001x997 frame, odd sizes" => Place(Synthetic(900, QualityDefect.None), 1001, 997, 61, 40),
-            "20x14 frame" => Window(Synthetic(64, QualityDefect.None), 22, 25, 20, 14),
+            "1001x997 frame, odd sizes" => TestImages.Place(Synthetic(900, QualityDefect.None), 1001, 997, 61, 40),
+            "20x14 frame" => TestImages.Window(Synthetic(64, QualityDefect.None), 22, 25, 20, 14),
             "1x1 frame" => new RgbFrame(1, 1, [200, 90, 40]),
             "black frame" => new RgbFrame(300, 300, new byte[300 * 300 * 3]),
             // A box of 257 white rows sums to 65,535 per channel, the most a 16-bit lane holds; 258 rows must not use them.
@@ -153,30 +153,6 @@ public sealed class GradabilityMeasureTests
         for (var start = 0; start + band <= pixels.Length; start += band)
         {
             pixels.AsSpan(start, start / band * 397 % 60_000).Fill(254);
-        }
-
-        return new RgbFrame(width, height, pixels);
-    }
-
-    /// <summary><paramref name="field"/> on a black frame of the given size, its top-left corner at (x, y).</summary>
-    private static RgbFrame Place(RgbFrame field, int width, int height, int x, int y)
-    {
-        var pixels = new byte[width * height * 3];
-        for (var row = 0; row < field.Height; row++)
-        {
-            Array.Copy(field.Pixels, row * field.Stride, pixels, ((row + y) * width + x) * 3, field.Stride);
-        }
-
-        return new RgbFrame(width, height, pixels);
-    }
-
-    /// <summary>The part of <paramref name="frame"/> from (x, y) of the given size.</summary>
-    private static RgbFrame Window(RgbFrame frame, int x, int y, int width, int height)
-    {
-        var pixels = new byte[width * height * 3];
-        for (var row = 0; row < height; row++)
-        {
-            Array.Copy(frame.Pixels, ((row + y) * frame.Width + x) * 3, pixels, row * width * 3, width * 3);
         }
 
         return new RgbFrame(width, height, pixels);

@@ -180,14 +180,14 @@ public sealed class PreprocessingTests
             case "3000 px synthetic":
                 return Synthetic(3000);
             case "1001x997 frame, odd sizes":
-                return Place(Synthetic(900), 1001, 997, 61, 40);
+                return TestImages.Place(Synthetic(900), 1001, 997, 61, 40);
             case "field cut by the frame's borders":
                 // A 900-pixel field seen through a 820×700 window: cut at the left, top and bottom.
-                return Window(Synthetic(900), 0, 100, 820, 700);
+                return TestImages.Window(Synthetic(900), 0, 100, 820, 700);
             case "field too small to count":
-                return Place(Synthetic(100), 1000, 900, 400, 400);
+                return TestImages.Place(Synthetic(100), 1000, 900, 400, 400);
             case "20x14 frame":
-                return Window(Synthetic(64), 22, 25, 20, 14);
+                return TestImages.Window(Synthetic(64), 22, 25, 20, 14);
             case "no field":
             {
                 // Dark camera noise up to the threshold itself, and a few isolated hot pixels: no row or column has enough.
@@ -208,7 +208,7 @@ public sealed class PreprocessingTests
 
             case "hot pixels and a line in the margins":
             {
-                var frame = Place(Synthetic(700), 1000, 800, 150, 50);
+                var frame = TestImages.Place(Synthetic(700), 1000, 800, 150, 50);
                 var random = new Random(TestImages.SeedBase + 9400);
                 for (var n = 0; n < 200; n++)
                 {
@@ -235,30 +235,6 @@ public sealed class PreprocessingTests
                 frame.Pixels[(y * frame.Width + x) * 3 + 1] = 200;
             }
         }
-    }
-
-    /// <summary><paramref name="field"/> on a black frame of the given size, its top-left corner at (x, y).</summary>
-    private static RgbFrame Place(RgbFrame field, int width, int height, int x, int y)
-    {
-        var pixels = new byte[width * height * 3];
-        for (var row = 0; row < field.Height; row++)
-        {
-            Array.Copy(field.Pixels, row * field.Stride, pixels, ((row + y) * width + x) * 3, field.Stride);
-        }
-
-        return new RgbFrame(width, height, pixels);
-    }
-
-    /// <summary>The part of <paramref name="frame"/> from (x, y) of the given size.</summary>
-    private static RgbFrame Window(RgbFrame frame, int x, int y, int width, int height)
-    {
-        var pixels = new byte[width * height * 3];
-        for (var row = 0; row < height; row++)
-        {
-            Array.Copy(frame.Pixels, ((row + y) * frame.Width + x) * 3, pixels, row * width * 3, width * 3);
-        }
-
-        return new RgbFrame(width, height, pixels);
     }
 
     /// <summary>The crop as specified (and as first written): each output pixel averages k×k bilinear samples, black outside.</summary>

@@ -56,4 +56,28 @@ internal static class TestImages
 
         return count;
     }
+
+    /// <summary><paramref name="field"/> on a black frame of the given size, its top-left corner at (x, y).</summary>
+    public static RgbFrame Place(RgbFrame field, int width, int height, int x, int y)
+    {
+        var pixels = new byte[width * height * 3];
+        for (var row = 0; row < field.Height; row++)
+        {
+            Array.Copy(field.Pixels, row * field.Stride, pixels, ((row + y) * width + x) * 3, field.Stride);
+        }
+
+        return new RgbFrame(width, height, pixels);
+    }
+
+    /// <summary>The part of <paramref name="frame"/> from (x, y) of the given size.</summary>
+    public static RgbFrame Window(RgbFrame frame, int x, int y, int width, int height)
+    {
+        var pixels = new byte[width * height * 3];
+        for (var row = 0; row < height; row++)
+        {
+            Array.Copy(frame.Pixels, ((row + y) * frame.Width + x) * 3, pixels, row * width * 3, width * 3);
+        }
+
+        return new RgbFrame(width, height, pixels);
+    }
 }
