@@ -65,6 +65,9 @@ public class EmbeddedHost : IAsyncLifetime
         {
             if (_process.HasExited)
             {
+                // HasExited does not wait for the redirected output; WaitForExitAsync does, so the log
+                // holds the host's last words (the reason it stopped) and not only what had been read so far.
+                await _process.WaitForExitAsync();
                 throw new InvalidOperationException($"The host exited with {_process.ExitCode}:\n{Log}");
             }
 
