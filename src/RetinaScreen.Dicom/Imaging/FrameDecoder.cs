@@ -184,6 +184,11 @@ public static class FrameDecoder
         return result;
     }
 
+    /// <summary>The refusal of a JPEG stream whose frame header does not match the data set's Columns and Rows, given
+    /// before any pixel memory is taken, whichever decoder reads it.</summary>
+    internal static DicomImagingException JpegSizeDiffers(int jpegWidth, int jpegHeight, int columns, int rows) =>
+        new($"The JPEG stream is {jpegWidth}x{jpegHeight} but the data set says {columns}x{rows}.");
+
     private static bool IsNative(string syntax) =>
         syntax is DicomUids.ImplicitVrLittleEndian or DicomUids.ExplicitVrLittleEndian or DicomUids.ExplicitVrBigEndian or DicomUids.DeflatedExplicitVrLittleEndian;
 
@@ -239,7 +244,7 @@ public static class FrameDecoder
                 ?? throw new DicomImagingException($"Frame data is not a JPEG stream ({Describe(syntax)}).");
             if (identified.Width != info.Columns || identified.Height != info.Rows)
             {
-                throw new DicomImagingException($"The JPEG stream is {identified.Width}x{identified.Height} but the data set says {info.Columns}x{info.Rows}.");
+                throw JpegSizeDiffers(identified.Width, identified.Height, info.Columns, info.Rows);
             }
 
             if (info.SamplesPerPixel == 1)

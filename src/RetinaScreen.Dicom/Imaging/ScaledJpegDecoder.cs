@@ -39,7 +39,7 @@ internal static class ScaledJpegDecoder
         // The header's size is checked before any pixel memory is taken, as on the full-size path.
         if (codec.Info.Width != columns || codec.Info.Height != rows)
         {
-            throw new DicomImagingException($"The JPEG stream is {codec.Info.Width}x{codec.Info.Height} but the data set says {columns}x{rows}.");
+            throw FrameDecoder.JpegSizeDiffers(codec.Info.Width, codec.Info.Height, columns, rows);
         }
 
         var size = codec.GetScaledDimensions(1f / reduction);
