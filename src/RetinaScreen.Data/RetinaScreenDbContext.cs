@@ -20,8 +20,7 @@ public sealed class RetinaScreenDbContext(DbContextOptions<RetinaScreenDbContext
     public DbSet<ScreeningCase> Screenings => Set<ScreeningCase>();
     public DbSet<ModelVersion> ModelVersions => Set<ModelVersion>();
     public DbSet<Prediction> Predictions => Set<Prediction>();
-    public DbSet<Review> Reviews => Set<Review>();
-    public DbSet<Adjudication> Adjudications => Set<Adjudication>();
+    public DbSet<Reading> Readings => Set<Reading>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<RetinaScreen.Data.Pathology.SlideAnalysis> SlideAnalyses => Set<RetinaScreen.Data.Pathology.SlideAnalysis>();
     public DbSet<RetinaScreen.Data.Outbox.OutboxMessage> OutboxMessages => Set<RetinaScreen.Data.Outbox.OutboxMessage>();

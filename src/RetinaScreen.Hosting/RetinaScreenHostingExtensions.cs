@@ -8,6 +8,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using RetinaScreen.Data;
+using RetinaScreen.Screening;
 using RetinaScreen.Data.Outbox;
 using RetinaScreen.Data.Storage;
 using RetinaScreen.Hosting.Operations;
@@ -35,6 +36,7 @@ public static class RetinaScreenHostingExtensions
         var options = section.Get<RetinaScreenOptions>() ?? new RetinaScreenOptions();
 
         builder.AddRetinaScreenData();
+        builder.AddScreening();
         builder.AddRetinaScreenTelemetry(options);
 
         var objectStoreCheck = builder.AddRetinaScreenObjectStore(options);

@@ -21,6 +21,14 @@ internal sealed class ScreeningCaseConfiguration : IEntityTypeConfiguration<Scre
         builder.HasIndex(c => new { c.Status, c.Priority, c.ReceivedAt });
         builder.HasIndex(c => new { c.Site, c.Status, c.ReceivedAt });
         builder.Property(c => c.Site).HasMaxLength(64);
+        builder.Property(c => c.Device).HasMaxLength(64);
+        builder.Property(c => c.Kind).HasConversion<string>().HasMaxLength(16);
+        builder.Property(c => c.Queue).HasConversion<string>().HasMaxLength(32);
+        builder.Property(c => c.FinalSource).HasConversion<string>().HasMaxLength(16);
+        builder.Property(c => c.FinalReferral).HasConversion<string>().HasMaxLength(16);
+        builder.Property(c => c.ClaimedById).HasMaxLength(64);
+        // The reading room's worklist: one queue, most urgent first, then oldest first.
+        builder.HasIndex(c => new { c.Queue, c.Priority, c.ReceivedAt });
         builder.Ignore(c => c.Turnaround);
     }
 }

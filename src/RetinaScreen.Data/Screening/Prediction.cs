@@ -32,6 +32,11 @@ public sealed class Prediction
     /// <summary>Object-store key of the heatmap overlay (PNG, content-addressed, stored beside the image); null when none was
     /// made (an ungradable photograph is not graded, so it has no heatmap).</summary>
     public string? HeatmapKey { get; set; }
+    /// <summary>Where the heatmap lies on the photograph: the field crop the model saw, in full-resolution pixels.</summary>
+    public int? HeatmapX { get; set; }
+    public int? HeatmapY { get; set; }
+    public int? HeatmapWidth { get; set; }
+    public int? HeatmapHeight { get; set; }
     /// <summary>Made by a candidate model running in shadow: stored for comparison in validation, never shown to graders
     /// and never part of the screening's outcome.</summary>
     public bool Shadow { get; set; }

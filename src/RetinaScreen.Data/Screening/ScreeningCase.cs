@@ -9,10 +9,13 @@ public sealed class ScreeningCase
     public Guid StudyId { get; set; }
     public Study? Study { get; set; }
     public ScreeningStatus Status { get; set; } = ScreeningStatus.Received;
+    public CaseKind Kind { get; set; }
     /// <summary>Worklist order: higher is more urgent (0 routine). Set by policy or an administrator.</summary>
     public int Priority { get; set; }
     /// <summary>The screening site (clinic) the photographs came from, for per-site worklists; null if unknown.</summary>
     public string? Site { get; set; }
+    /// <summary>The sending device (calling AE title or device name) of the first image, for per-device worklists.</summary>
+    public string? Device { get; set; }
     public DateTimeOffset ReceivedAt { get; set; }
     public DateTimeOffset? QualityCheckedAt { get; set; }
     public DateTimeOffset? GradedAt { get; set; }
@@ -26,6 +29,30 @@ public sealed class ScreeningCase
     public bool? ReferableDme { get; set; }
     /// <summary>True when at least one photograph was judged ungradable (retake or refer).</summary>
     public bool AnyUngradable { get; set; }
+    /// <summary>A whole slide the metastasis model called positive; null for fundus cases and until analysed.</summary>
+    public bool? MetastasisPositive { get; set; }
+
+    /// <summary>Images of the study sent to a model; the case is routed once the models have answered for all of them.</summary>
+    public int ImagesToGrade { get; set; }
+
+    /// <summary>The queue the case waits in for a person; null when nobody needs to read it (now).</summary>
+    public ReadingQueue? Queue { get; set; }
+    /// <summary>How many independent readings (before any adjudication) the routing asked for: 0, 1 or 2.</summary>
+    public int ReadingsRequired { get; set; }
+    /// <summary>Blind-first: the model's output stays hidden from each reader until they have submitted.</summary>
+    public bool Blind { get; set; }
+
+    /// <summary>The Identity user id holding the case, while <see cref="LeaseExpiresAt"/> is in the future.</summary>
+    public string? ClaimedById { get; set; }
+    public DateTimeOffset? ClaimedAt { get; set; }
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+
+    public DateTimeOffset? FinalisedAt { get; set; }
+    public FinalSource? FinalSource { get; set; }
+    /// <summary>The final patient-level outcome of a fundus case.</summary>
+    public Referral? FinalReferral { get; set; }
+    /// <summary>The final slide call (the pathologist's, or the model's when no one needed to read it).</summary>
+    public bool? FinalMetastasis { get; set; }
 
     /// <summary>
     /// Turnaround of the case: from the first photograph received to the report, or to the latest step reached

@@ -14,7 +14,7 @@ using RetinaScreen.Dicom;
 using RetinaScreen.Dicom.Imaging;
 using RetinaScreen.Hosting;
 using RetinaScreen.Inference.Models;
-using RetinaScreen.Inference.Screening;
+using RetinaScreen.Screening;
 
 namespace RetinaScreen.Inference.Pathology;
 
@@ -29,6 +29,7 @@ public sealed partial class AnalyzeSlideConsumer(
     RetinaScreenDbContext db,
     IObjectStore objectStore,
     SlideAnalyzerProvider analyzers,
+    ScreeningLifecycle lifecycle,
     TimeProvider clock,
     ILogger<AnalyzeSlideConsumer> logger) : IConsumer<ImageReceived>
 {
@@ -188,8 +189,7 @@ public sealed partial class AnalyzeSlideConsumer(
             }, RegionJson),
         });
 
-        // A positive slide needs a pathologist: it goes to the worklist.
-        await SaveWithScreeningAsync(instance, needsReview: result.Positive, unreadable: false, now, cancellationToken);
+        await SaveWithScreeningAsync(instance, model, cancellationToken);
         PipelineTelemetry.RecordPrediction(model.Name, model.Version, shadow: false, (result.Elapsed - result.Inference).TotalMilliseconds, result.Inference.TotalMilliseconds);
         LogAnalysed(logger, model.Name, model.Version, result.TilesTotal, result.TissuePatches, result.Positive, result.Elapsed.TotalMilliseconds);
     }
@@ -211,42 +211,21 @@ public sealed partial class AnalyzeSlideConsumer(
             EntityId = instance.SopInstanceUid,
             Details = JsonSerializer.Serialize(new { modelSha256 = model.Sha256, imageSha256 = instance.Sha256, reason }, RegionJson),
         });
-        await SaveWithScreeningAsync(instance, needsReview: true, unreadable: true, now, cancellationToken);
+        await SaveWithScreeningAsync(instance, model, cancellationToken);
         LogFailed(logger, model.Name, model.Version, error.GetType().Name);
     }
 
-    /// <summary>
-    /// Saves the analysis (and its audit record) together with the slide study's screening, moved through the same
-    /// lifecycle as a fundus screening: checked, analysed, and to review when positive or unreadable. One study at a time
-    /// across workers, as <see cref="ScreeningAggregation.SaveAsync"/> does for photographs: the study gate within the
-    /// process, the screening row's lock (PostgreSQL <c>FOR UPDATE</c>, SQLite's immediate transaction) across them.
-    /// </summary>
-    private async Task SaveWithScreeningAsync(Instance instance, bool needsReview, bool unreadable, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Saves the analysis (and its audit record) with the slide study's case, which the screening module routes.</summary>
+    private async Task SaveWithScreeningAsync(Instance instance, ModelVersion model, CancellationToken cancellationToken)
     {
-        if (instance.Series?.Study?.Screening is not { } screening)
+        if (instance.Series?.Study?.Screening is { } screening)
+        {
+            await lifecycle.RecordSlideAsync(screening, model.Id, cancellationToken);
+        }
+        else
         {
             await db.SaveChangesAsync(cancellationToken);
-            return;
         }
-
-        using var gate = await StudyGate.EnterAsync(screening.StudyId, cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (db.Database.IsNpgsql())
-        {
-            await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "Screenings" WHERE "Id" = {screening.Id} FOR UPDATE""", cancellationToken);
-        }
-
-        await db.Entry(screening).ReloadAsync(cancellationToken);
-        screening.AnyUngradable |= unreadable;
-        screening.Advance(ScreeningStatus.QualityChecked, now);
-        screening.Advance(ScreeningStatus.Graded, now);
-        if (needsReview)
-        {
-            screening.Advance(ScreeningStatus.AwaitingReview, now);
-        }
-
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
     }
 
     [LoggerMessage(EventId = 2420, Level = LogLevel.Information, Message = "Analysing a whole slide with {ModelName} {ModelVersion}")]

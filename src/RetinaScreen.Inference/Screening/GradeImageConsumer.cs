@@ -9,6 +9,7 @@ using RetinaScreen.Data.Auditing;
 using RetinaScreen.Data.Screening;
 using RetinaScreen.Data.Storage;
 using RetinaScreen.Hosting;
+using RetinaScreen.Screening;
 
 namespace RetinaScreen.Inference.Screening;
 
@@ -21,6 +22,7 @@ public sealed partial class GradeImageConsumer(
     RetinaScreenDbContext db,
     IObjectStore objectStore,
     FundusPhotographGrader grader,
+    ScreeningLifecycle lifecycle,
     TimeProvider clock,
     ILogger<GradeImageConsumer> logger) : IConsumer<ImageReceived>
 {
@@ -86,8 +88,8 @@ public sealed partial class GradeImageConsumer(
         var screening = instance.Series!.Study!.Screening!;
         try
         {
-            // Both eyes of a visit are often graded at once, here or by another worker: one study at a time.
-            await ScreeningAggregation.SaveAsync(db, screening, model.Id, prediction, clock, cancellationToken);
+            // Both eyes of a visit are often graded at once, here or by another worker: the case's lock orders them.
+            await lifecycle.RecordPhotographAsync(screening, model.Id, cancellationToken);
         }
         catch (DbUpdateException)
         {

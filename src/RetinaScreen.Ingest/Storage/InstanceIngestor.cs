@@ -7,7 +7,8 @@ using RetinaScreen.Data;
 using RetinaScreen.Data.Auditing;
 using RetinaScreen.Data.Imaging;
 using RetinaScreen.Data.Outbox;
-using RetinaScreen.Data.Screening;
+using RetinaScreen.Dicom;
+using RetinaScreen.Screening;
 using RetinaScreen.Data.Storage;
 using RetinaScreen.Hosting;
 
@@ -220,9 +221,12 @@ public sealed partial class InstanceIngestor(
                         InstitutionName = header.InstitutionName,
                         FirstReceivedAt = receivedAt,
                     };
-                    study.Screening = new ScreeningCase { Study = study, ReceivedAt = receivedAt };
                     db.Studies.Add(study);
                 }
+
+                var graded = AcceptedSopClasses.Graded.Contains(header.SopClassUid);
+                ScreeningLifecycle.RecordArrival(
+                    study, slide: header.SopClassUid == DicomUids.VlWholeSlideMicroscopyImage, graded, request.Device ?? request.Source, receivedAt);
 
                 var series = await SeriesByUid(db, header.SeriesInstanceUid, cancellationToken);
                 if (series is null)
@@ -282,7 +286,7 @@ public sealed partial class InstanceIngestor(
                 });
 
                 // Only what a model can grade goes on to inference; the other accepted classes are kept for the record.
-                if (AcceptedSopClasses.Graded.Contains(header.SopClassUid))
+                if (graded)
                 {
                     db.OutboxMessages.Add(new OutboxMessage
                     {
