@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -42,7 +43,7 @@ public static class RetinaScreenHostingExtensions
         var objectStoreCheck = builder.AddRetinaScreenObjectStore(options);
 
         // Every process may dispatch the outbox: ingest writes the rows, but any replica left running empties it.
-        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.TryAddSingleton<OutboxSignal>();
         builder.Services.AddSingleton<ArrivalActivity>();
         builder.Services.AddHostedService<OutboxDispatcher>();
         builder.Services.AddSingleton<RabbitMqDeadLetters>();

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
@@ -9,9 +10,11 @@ using Microsoft.Extensions.Hosting;
 using RetinaScreen.Data;
 using RetinaScreen.Data.Identity;
 using RetinaScreen.Portal.Accounts;
+using RetinaScreen.Portal.Reading;
 using RetinaScreen.Portal.Shell;
 using RetinaScreen.Portal.Studies;
 using RetinaScreen.Portal.Worklist;
+using RetinaScreen.Screening;
 
 namespace RetinaScreen.Portal;
 
@@ -22,9 +25,12 @@ public static class PortalExtensions
     /// <remarks>Needs <c>AddRetinaScreenData</c> (the user store is the RetinaScreen database).</remarks>
     public static IHostApplicationBuilder AddPortal(this IHostApplicationBuilder builder)
     {
+        builder.AddScreening();
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
         services.AddProblemDetails();
+        // Enumerations travel by name ("Refer", "Micrometastasis"), as the API documents them.
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddOpenApi();
 
         services.AddIdentityApiEndpoints<RetinaScreenUser>(ConfigureIdentity)
@@ -60,6 +66,9 @@ public static class PortalExtensions
         ChangePassword.Map(api);
         GetStudy.Map(api);
         ListScreenings.Map(api);
+        GetWorklist.Map(api);
+        GetCase.Map(api);
+        CaseEndpoints.Map(api);
 
         var admin = api.MapGroup("/admin").RequireAuthorization(PortalPolicies.AdminOnly);
         CreateUser.Map(admin);

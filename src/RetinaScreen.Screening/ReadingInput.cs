@@ -11,7 +11,7 @@ public sealed record ReadingInput
     public Referral? Referral { get; init; }
     public string? OverrideReason { get; init; }
     public bool? Metastasis { get; init; }
-    public MetastasisSize? MetastasisSize { get; init; }
+    public MetastasisSize? SizeCategory { get; init; }
     public string? Comment { get; init; }
 }
 

@@ -16,7 +16,7 @@ internal static class ReadingValidation
         {
             Eye("right", input.Right, errors);
             Eye("left", input.Left, errors);
-            if (input.Metastasis is not null || input.MetastasisSize is not null)
+            if (input.Metastasis is not null || input.SizeCategory is not null)
             {
                 errors["metastasis"] = ["A fundus reading has no metastasis call."];
             }
@@ -39,10 +39,10 @@ internal static class ReadingValidation
                 case null:
                     errors["metastasis"] = ["Say whether metastasis is present."];
                     break;
-                case true when input.MetastasisSize is null || !Enum.IsDefined(input.MetastasisSize.Value):
+                case true when input.SizeCategory is null || !Enum.IsDefined(input.SizeCategory.Value):
                     errors["sizeCategory"] = ["Give the size category of the metastasis."];
                     break;
-                case false when input.MetastasisSize is not null:
+                case false when input.SizeCategory is not null:
                     errors["sizeCategory"] = ["A size category needs metastasis present."];
                     break;
             }

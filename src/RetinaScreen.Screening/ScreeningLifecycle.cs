@@ -392,7 +392,7 @@ public sealed class ScreeningLifecycle(
             ComputedReferral = computed,
             OverrideReason = referral != computed ? Blank(input.OverrideReason) : null,
             Metastasis = input.Metastasis,
-            MetastasisSize = input.Metastasis == true ? input.MetastasisSize : null,
+            MetastasisSize = input.Metastasis == true ? input.SizeCategory : null,
             Comment = Blank(input.Comment),
             Blind = screening.Blind,
             AgreesWithModel = screening.Kind == CaseKind.Slide

@@ -1,12 +1,16 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using RetinaScreen.Data.Outbox;
 
 namespace RetinaScreen.Screening;
 
 public static class ScreeningModule
 {
-    /// <summary>Registers the lifecycle (scoped, over the request's or the consumer's DbContext) and its validated options.</summary>
+    /// <summary>
+    /// Registers the lifecycle (scoped, over the request's or the consumer's DbContext) and its validated options. Every
+    /// role that changes a case composes it; calling it again changes nothing.
+    /// </summary>
     public static IHostApplicationBuilder AddScreening(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -15,6 +19,7 @@ public static class ScreeningModule
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<OutboxSignal>();
         builder.Services.TryAddScoped<ScreeningLifecycle>();
         return builder;
     }

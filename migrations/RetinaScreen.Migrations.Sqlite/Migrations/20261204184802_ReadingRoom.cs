@@ -191,6 +191,13 @@ namespace RetinaScreen.Migrations.Sqlite.Migrations
                 table: "Readings",
                 columns: new[] { "ScreeningCaseId", "ReaderId" },
                 unique: true);
+
+            // Cases opened before this migration: a study holding a whole slide is a slide case.
+            migrationBuilder.Sql("""
+                UPDATE "Screenings" SET "Kind" = 'Slide'
+                WHERE "StudyId" IN (SELECT s."StudyId" FROM "Series" s JOIN "Instances" i ON i."SeriesId" = s."Id"
+                                    WHERE i."SopClassUid" = '1.2.840.10008.5.1.4.1.1.77.1.6')
+                """);
         }
 
         /// <inheritdoc />

@@ -19,7 +19,7 @@ public static class PortalPolicies
 
         options.AddPolicy(CanReadScreenings, policy => policy
             .RequireAuthenticatedUser()
-            .RequireRole(Roles.Grader, Roles.Adjudicator, Roles.Admin)
+            .RequireRole(Roles.Grader, Roles.Adjudicator, Roles.Pathologist, Roles.Admin)
             .RequireAssertion(PasswordIsSettled));
         options.AddPolicy(AdminOnly, policy => policy
             .RequireAuthenticatedUser()
