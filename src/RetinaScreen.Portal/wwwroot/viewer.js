@@ -4,6 +4,15 @@ import { isOurKey } from './keys.js';
 
 const OSD = () => globalThis.OpenSeadragon;
 
+// OpenSeadragon injects a <style> element (a touch-only focus rule) unless one marked as its own exists; under this
+// page's CSP that injection is refused with a console error. A marked element named "style" outside the HTML namespace
+// (so no style sheet, nothing for the CSP to refuse) matches its check and stops it; portal.css has the rule.
+if (!document.querySelector('style[data-openseadragon-mobile-css]')) {
+  const marker = document.createElementNS('urn:x-retinascreen:marker', 'style');
+  marker.setAttribute('data-openseadragon-mobile-css', 'true');
+  document.head.append(marker);
+}
+
 function baseOptions(element) {
   return {
     element,
