@@ -37,7 +37,7 @@ function modelResultCell(item) {
 function claimText(claim) {
   if (!claim) return 'Unclaimed';
   const left = Math.max(0, Math.round((new Date(claim.leaseExpiresAt).getTime() - Date.now()) / 60000));
-  return claim.mine ? `Yours (${left} min left)` : `Claimed by another reader (${left} min left)`;
+  return claim.mine ? `Yours (${left} min left)` : `Another reader (${left} min)`;
 }
 
 // Claims the case first (a reader must not read a case that someone else is reading), then opens it.
