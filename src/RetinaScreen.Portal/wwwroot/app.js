@@ -1,8 +1,14 @@
-// RetinaScreen portal: sign-in and the screening worklist. Plain ES module, no framework, no build step.
-const TOKEN_KEY = 'retinascreen.auth';
+// RetinaScreen portal: sign-in, hash routing and the all-screenings table. Plain ES modules, no framework, no build step.
+// Routes: #/screenings (default), #/worklist?queue=…&site=…, #/case/{studyInstanceUid}.
+import {
+  $, api, clearAuth, readAuth, storeAuth, SessionEnded, session, readableQueues, formatTime, GRADE_NAMES, el,
+} from './api.js';
+import { showQueue, leaveQueue } from './worklist.js';
+import { showCase, leaveCase } from './case.js';
+import { installKeys } from './keys.js';
+
 const PAGE_SIZE = 50;
 
-const GRADE_NAMES = ['No DR', 'Mild NPDR', 'Moderate NPDR', 'Severe NPDR', 'PDR'];
 const STATUS_NAMES = {
   Received: 'Received',
   QualityChecked: 'Quality checked',
@@ -13,55 +19,16 @@ const STATUS_NAMES = {
   Reported: 'Reported',
 };
 
-const $ = (id) => document.getElementById(id);
-const views = ['loading', 'login-view', 'password-view', 'worklist-view'];
+const views = ['loading', 'login-view', 'password-view', 'worklist-view', 'queue-view', 'case-view'];
 let page = 1;
 
-function show(view) {
+export function show(view) {
   for (const id of views) $(id).hidden = id !== view;
   $('session').hidden = view === 'login-view' || view === 'loading';
+  $('tabs').hidden = !(view === 'worklist-view' || view === 'queue-view');
+  $('main').classList.toggle('wide', view === 'case-view');
   const heading = $(view)?.querySelector('h1');
   if (heading) document.title = `${heading.textContent} · RetinaScreen`;
-}
-
-function readAuth() {
-  try { return JSON.parse(sessionStorage.getItem(TOKEN_KEY) ?? 'null'); } catch { return null; }
-}
-
-function storeAuth(tokens) {
-  sessionStorage.setItem(TOKEN_KEY, JSON.stringify({
-    accessToken: tokens.accessToken,
-    refreshToken: tokens.refreshToken,
-  }));
-}
-
-function clearAuth() { sessionStorage.removeItem(TOKEN_KEY); }
-
-class SessionEnded extends Error {}
-
-async function refreshTokens(auth) {
-  if (!auth?.refreshToken) return false;
-  const response = await fetch('/api/auth/refresh', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ refreshToken: auth.refreshToken }),
-  });
-  if (!response.ok) return false;
-  storeAuth(await response.json());
-  return true;
-}
-
-// Calls the API with the bearer token; an expired token is refreshed once, then the session ends.
-async function api(path, options = {}, retry = true) {
-  const auth = readAuth();
-  if (!auth) throw new SessionEnded();
-  const headers = { Accept: 'application/json', Authorization: `Bearer ${auth.accessToken}`, ...options.headers };
-  const response = await fetch(path, { ...options, headers });
-  if (response.status === 401) {
-    if (retry && await refreshTokens(auth)) return api(path, options, false);
-    throw new SessionEnded();
-  }
-  return response;
 }
 
 async function login(email, password) {
@@ -88,13 +55,6 @@ function showError(id, message) {
   const element = $(id);
   element.textContent = message ?? '';
   element.hidden = !message;
-}
-
-function formatTime(iso) {
-  if (!iso) return '—';
-  const date = new Date(iso);
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
 function gradeText(item) {
@@ -134,7 +94,7 @@ function cell(row, content) {
   row.append(td);
 }
 
-async function loadWorklist() {
+async function loadScreenings() {
   const status = $('status-filter').value;
   const query = new URLSearchParams({ page: String(page), pageSize: String(PAGE_SIZE) });
   if (status) query.set('status', status);
@@ -168,21 +128,68 @@ async function loadWorklist() {
   $('next-page').disabled = list.page >= pages;
 }
 
+// The tabs: one per queue the user's roles may read, and the all-screenings table.
+function renderTabs(current) {
+  const links = readableQueues().map((q) => el('a', {
+    href: `#/worklist?queue=${encodeURIComponent(q.id)}`,
+    'aria-current': current === q.id ? 'page' : null,
+    text: q.name,
+  }));
+  links.push(el('a', { href: '#/screenings', 'aria-current': current === 'screenings' ? 'page' : null, text: 'All screenings' }));
+  $('tabs').replaceChildren(...links);
+}
+
+function parseHash() {
+  const hash = location.hash.replace(/^#/, '') || '/screenings';
+  const [path, queryString = ''] = hash.split('?');
+  return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), query: new URLSearchParams(queryString) };
+}
+
+let routing = Promise.resolve();
+
+// Renders whatever the URL names; the browser's back button therefore walks the reader's steps.
+export function route() {
+  routing = routing.then(() => guarded(async () => {
+    if (!session.me || session.me.mustChangePassword) return;
+    const { parts, query } = parseHash();
+    const [first, second] = parts;
+    if (first !== 'case') leaveCase();
+    if (first !== 'worklist') leaveQueue();
+    if (first === 'case' && second) {
+      show('case-view');
+      await showCase(second);
+    } else if (first === 'worklist') {
+      const queue = query.get('queue') ?? readableQueues()[0]?.id ?? 'Primary';
+      renderTabs(queue);
+      show('queue-view');
+      await showQueue(queue, query);
+    } else {
+      renderTabs('screenings');
+      show('worklist-view');
+      await loadScreenings();
+    }
+  })).catch((error) => console.warn(error));
+  return routing;
+}
+
 async function enter() {
   const response = await api('/api/me');
   if (!response.ok) throw new SessionEnded();
   const me = await response.json();
+  session.me = me;
   $('session-user').textContent = `${me.email} · ${me.roles.join(', ') || 'no role'}`;
   if (me.mustChangePassword) {
     show('password-view');
     $('current-password').focus();
     return;
   }
-  show('worklist-view');
-  await loadWorklist();
+  await route();
 }
 
 function toLogin(notice) {
+  leaveCase();
+  leaveQueue();
+  session.me = null;
   clearAuth();
   $('login-form').reset();
   showError('login-error', null);
@@ -194,7 +201,7 @@ function toLogin(notice) {
 }
 
 // Runs an action; an ended session sends the user back to sign in.
-async function guarded(action) {
+export async function guarded(action) {
   try {
     await action();
   } catch (error) {
@@ -262,9 +269,11 @@ $('password-form').addEventListener('submit', async (event) => {
 });
 
 $('logout').addEventListener('click', () => toLogin('You have signed out.'));
-$('refresh').addEventListener('click', () => guarded(loadWorklist));
-$('status-filter').addEventListener('change', () => { page = 1; guarded(loadWorklist); });
-$('previous-page').addEventListener('click', () => { page = Math.max(1, page - 1); guarded(loadWorklist); });
-$('next-page').addEventListener('click', () => { page += 1; guarded(loadWorklist); });
+$('refresh').addEventListener('click', () => guarded(loadScreenings));
+$('status-filter').addEventListener('change', () => { page = 1; guarded(loadScreenings); });
+$('previous-page').addEventListener('click', () => { page = Math.max(1, page - 1); guarded(loadScreenings); });
+$('next-page').addEventListener('click', () => { page += 1; guarded(loadScreenings); });
+window.addEventListener('hashchange', route);
+installKeys();
 
 if (readAuth()) guarded(enter); else toLogin();
