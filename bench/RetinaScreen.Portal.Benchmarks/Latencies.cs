@@ -10,9 +10,17 @@ internal sealed record Latencies(IReadOnlyList<double> Milliseconds)
     public double P95 => Percentile(0.95);
     public double Max => Milliseconds.Max();
 
-    /// <summary>Runs <paramref name="count"/> requests one after another (a reader waits for each).</summary>
-    public static async Task<Latencies> MeasureAsync(int count, Func<Task<HttpResponseMessage>> request)
+    /// <summary>
+    /// Runs <paramref name="count"/> requests one after another (a reader waits for each), after
+    /// <paramref name="warmup"/> unmeasured ones (JIT, EF's compiled queries, connection pools).
+    /// </summary>
+    public static async Task<Latencies> MeasureAsync(int count, Func<Task<HttpResponseMessage>> request, int warmup = 0)
     {
+        for (var i = 0; i < warmup; i++)
+        {
+            using var response = await request();
+        }
+
         var latencies = new List<double>(count);
         for (var i = 0; i < count; i++)
         {
