@@ -46,8 +46,6 @@ internal static class GetInstanceImage
             return NotFound();
         }
 
-        var etag = new EntityTagHeaderValue($"\"{instance.Sha256}\"");
-        http.Response.Headers.CacheControl = string.Create(CultureInfo.InvariantCulture, $"private, max-age={options.Value.MaxAgeSeconds}");
         byte[] jpeg;
         try
         {
@@ -61,7 +59,8 @@ internal static class GetInstanceImage
         }
 
         await InstanceAccessAudit.AppendAsync(audit, user, sopInstanceUid, "success", cancellationToken);
-        return TypedResults.File(jpeg, "image/jpeg", entityTag: etag);
+        http.Response.Headers.CacheControl = string.Create(CultureInfo.InvariantCulture, $"private, max-age={options.Value.MaxAgeSeconds}");
+        return TypedResults.File(jpeg, "image/jpeg", entityTag: new EntityTagHeaderValue($"\"{instance.Sha256}\""));
     }
 
     private static ProblemHttpResult NotFound() => TypedResults.Problem(
