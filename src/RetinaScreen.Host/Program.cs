@@ -18,7 +18,6 @@ await app.Services.PrepareRetinaScreenStorageAsync();
 app.MapRetinaScreenTelemetry();
 app.MapRetinaScreenHealth();
 app.MapPortal();
-app.MapInference();
 app.MapOperations();
 app.MapIngest();
 await app.RunAsync();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RetinaScreen.Dicom;
 using RetinaScreen.Dicom.Imaging;
 using RetinaScreen.Dicom.IO;
 using RetinaScreen.Inference.Engine;
@@ -27,20 +28,26 @@ public sealed class FundusPhotographGrader(GradabilityAssessor assessor, DrBatch
     /// <summary>The candidate model in shadow, null when none is configured.</summary>
     public ModelIdentity? ShadowModel => shadow.Model;
 
-    public GradingOutcome Grade(string path) => Grade(Decode(path));
+    public GradingOutcome Grade(string path)
+    {
+        var (frame, fullSize) = DecodeStored(path);
+        return Grade(frame, fullSize);
+    }
 
     /// <summary>Grades one photograph directly (no batching): tests and tools.</summary>
-    public GradingOutcome Grade(RgbFrame frame)
+    public GradingOutcome Grade(RgbFrame frame) => Grade(frame, (frame.Width, frame.Height));
+
+    private GradingOutcome Grade(RgbFrame frame, (int Width, int Height) fullSize)
     {
         var (quality, assessed) = Assess(frame);
-        return quality.Gradable ? Outcome(frame, quality, assessed, _grader.Grade(frame)) : Ungradable(quality, assessed, _grader);
+        return quality.Gradable ? Outcome(frame, fullSize, quality, assessed, _grader.Grade(frame)) : Ungradable(quality, assessed, _grader);
     }
 
     /// <summary>Decodes, checks and grades a stored photograph, sharing model runs with concurrent callers; grades it
     /// with the shadow model as well when one is configured.</summary>
     public async Task<PhotographGrading> GradeAsync(string path, CancellationToken cancellationToken)
     {
-        var frame = Decode(path);
+        var (frame, fullSize) = DecodeStored(path);
         var (quality, assessed) = Assess(frame);
         if (!quality.Gradable)
         {
@@ -49,8 +56,8 @@ public sealed class FundusPhotographGrader(GradabilityAssessor assessor, DrBatch
         }
 
         var graded = await engine.GradeAsync(frame, cancellationToken).ConfigureAwait(false);
-        var outcome = Outcome(frame, quality, assessed, graded);
-        var shadowOutcome = shadow.Grader is { } candidate ? Outcome(frame, quality, assessed, candidate.Grade(frame)) : null;
+        var outcome = Outcome(frame, fullSize, quality, assessed, graded);
+        var shadowOutcome = shadow.Grader is { } candidate ? Outcome(frame, fullSize, quality, assessed, candidate.Grade(frame)) : null;
         return new PhotographGrading(outcome, shadowOutcome);
     }
 
@@ -59,7 +66,7 @@ public sealed class FundusPhotographGrader(GradabilityAssessor assessor, DrBatch
     {
         assessor.Assess(frame);
         var g = _grader.Grade(frame);
-        Outcome(frame, new Gradability(true, null, GradabilityAssessor.Measure(frame)), TimeSpan.Zero, g);
+        Outcome(frame, (frame.Width, frame.Height), new Gradability(true, null, GradabilityAssessor.Measure(frame)), TimeSpan.Zero, g);
         shadow.Grader?.Grade(frame);
     }
 
@@ -74,7 +81,8 @@ public sealed class FundusPhotographGrader(GradabilityAssessor assessor, DrBatch
         new(false, quality.Reason, 0, [], 0, 0, grader.Card.OperatingPoints.ReferableDr.Threshold, grader.Card.OperatingPoints.ReferableDme.Threshold,
             false, false, assessed, TimeSpan.Zero, quality.Features);
 
-    private static GradingOutcome Outcome(RgbFrame frame, Gradability quality, TimeSpan assessed, DrGrading g)
+    /// <param name="fullSize">The photograph's size (Columns, Rows); larger than the frame when it was decoded reduced.</param>
+    private static GradingOutcome Outcome(RgbFrame frame, (int Width, int Height) fullSize, Gradability quality, TimeSpan assessed, DrGrading g)
     {
         var started = Stopwatch.GetTimestamp();
         var heatmap = g.Cam is { } cam ? HeatmapOverlay.RenderPng(g.Crop ?? FundusPreprocessor.Crop(frame), cam, g.CamSize) : null;
@@ -83,6 +91,7 @@ public sealed class FundusPhotographGrader(GradabilityAssessor assessor, DrBatch
             g.ReferableDr, g.ReferableDme, assessed + g.Preprocess, g.Inference, quality.Features)
         {
             HeatmapPng = heatmap,
+            FieldBox = FieldBox.Of(frame, fullSize.Width, fullSize.Height),
             Postprocess = postprocess,
         };
     }
@@ -92,7 +101,15 @@ public sealed class FundusPhotographGrader(GradabilityAssessor assessor, DrBatch
     /// compressed frame against the header's Rows and Columns, so a hostile file cannot ask for unbounded memory.
     /// A large JPEG photograph is decoded reduced (by 2, 4 or 8) to no less than <see cref="DecodeMinimumSide"/>.
     /// </summary>
-    public static RgbFrame Decode(string path) => FrameDecoder.Decode(DicomFile.Open(path, ReadOptions), 0, DecodeMinimumSide);
+    public static RgbFrame Decode(string path) => DecodeStored(path).Frame;
+
+    /// <summary>As <see cref="Decode"/>, with the photograph's full size, which a reduced decode does not show.</summary>
+    private static (RgbFrame Frame, (int Width, int Height) FullSize) DecodeStored(string path)
+    {
+        var file = DicomFile.Open(path, ReadOptions);
+        var frame = FrameDecoder.Decode(file, 0, DecodeMinimumSide);
+        return (frame, (file.Dataset.GetInt32(DicomTag.Columns, frame.Width), file.Dataset.GetInt32(DicomTag.Rows, frame.Height)));
+    }
 
     /// <summary>
     /// The shortest side a photograph is decoded at: twice the model's input, so that the field crop still averages

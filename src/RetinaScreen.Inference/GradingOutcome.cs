@@ -25,6 +25,10 @@ public sealed record GradingOutcome(
     /// <summary>The referable-DR heatmap as a PNG overlay on the field crop; null when ungradable or the model has no CAM.</summary>
     public byte[]? HeatmapPng { get; init; }
 
+    /// <summary>Where in the photograph (full-resolution pixels) the model's field crop, and so the heatmap, lies; null
+    /// when ungradable (the model did not run).</summary>
+    public FieldBox? FieldBox { get; init; }
+
     /// <summary>Time spent after the model run (heatmap rendering).</summary>
     public TimeSpan Postprocess { get; init; }
 }

@@ -12,5 +12,4 @@ var app = builder.Build();
 await app.Services.WaitForRetinaScreenSchemaAsync();
 app.MapRetinaScreenTelemetry();
 app.MapRetinaScreenHealth();
-app.MapInference();
 await app.RunAsync();

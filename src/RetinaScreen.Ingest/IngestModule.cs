@@ -6,11 +6,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using RetinaScreen.Data.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using RetinaScreen.Dicom;
 using RetinaScreen.Dicom.Network;
+using RetinaScreen.Hosting.Devices;
 using RetinaScreen.Hosting;
 using RetinaScreen.Hosting.Storage;
 using RetinaScreen.Ingest.Associations;
@@ -64,7 +65,7 @@ public static class IngestModule
         builder.Services.AddOptions<IngestOptions>().Bind(builder.Configuration.GetSection(IngestOptions.SectionName));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DiskWatermark>();
-        builder.Services.AddSingleton<DeviceDirectory>();
+        builder.Services.TryAddSingleton<DeviceDirectory>();
         builder.Services.AddSingleton<DeviceAssociationPolicy>();
         builder.Services.AddSingleton<InstanceIngestor>();
         builder.Services.AddSingleton<CStoreHandler>();
@@ -86,7 +87,7 @@ public static class IngestModule
         return bus;
     }
 
-    /// <summary>STOW-RS for devices, and device registration and changes for administrators.</summary>
+    /// <summary>STOW-RS, for devices only; people and their device administration are served by the portal.</summary>
     public static WebApplication MapIngest(this WebApplication app)
     {
         var devicePolicy = new AuthorizationPolicyBuilder(DeviceTokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build();
@@ -95,20 +96,6 @@ public static class IngestModule
             StoreInstances.HandleAsync(http, null, ingestor, ingest, dicom, logger));
         dicomWeb.MapPost("/studies/{study}", (HttpContext http, string study, InstanceIngestor ingestor, IOptions<IngestOptions> ingest, IOptions<DicomServerOptions> dicom, ILogger<InstanceIngestor> logger) =>
             StoreInstances.HandleAsync(http, study, ingestor, ingest, dicom, logger));
-
-        // Administrators only, with a settled password (the portal's claim); in an ingest-only process, where no
-        // user can sign in, these answer 401/403.
-        var adminPolicy = new AuthorizationPolicyBuilder()
-            .RequireAuthenticatedUser()
-            .RequireRole(Roles.Admin)
-            .RequireAssertion(context => !context.User.HasClaim("retinascreen:must_change_password", "true"))
-            .Build();
-        var admin = app.MapGroup("/api/admin/devices").RequireAuthorization(adminPolicy);
-        admin.MapGet("/", ListDevices.HandleAsync);
-        admin.MapGet("/{id:long}", ListDevices.HandleOneAsync);
-        admin.MapPost("/", RegisterDevice.HandleAsync);
-        admin.MapPatch("/{id:long}", UpdateDevice.HandleAsync).Accepts<UpdateDevice.Request>("application/json", "application/merge-patch+json");
-        admin.MapPost("/{id:long}/token", RotateDeviceToken.HandleAsync);
         return app;
     }
 }

@@ -4,14 +4,21 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using RetinaScreen.Data;
 using RetinaScreen.Data.Identity;
+using RetinaScreen.Hosting.Security;
+using Microsoft.Extensions.Options;
+using RetinaScreen.Hosting.Devices;
 using RetinaScreen.Portal.Accounts;
+using RetinaScreen.Portal.Devices;
+using RetinaScreen.Portal.Images;
 using RetinaScreen.Portal.ReadingRoom;
 using RetinaScreen.Portal.Shell;
+using RetinaScreen.Portal.Slides;
 using RetinaScreen.Portal.Studies;
 using RetinaScreen.Portal.Worklist;
 using RetinaScreen.Screening;
@@ -22,7 +29,8 @@ namespace RetinaScreen.Portal;
 public static class PortalExtensions
 {
     /// <summary>Registers identity, authorisation, problem details, OpenAPI and the first-administrator bootstrap.</summary>
-    /// <remarks>Needs <c>AddRetinaScreenData</c> (the user store is the RetinaScreen database).</remarks>
+    /// <remarks>Needs <c>AddRetinaScreenData</c> (the user store is the RetinaScreen database) and an
+    /// <c>IObjectStore</c> (images and slide tiles are read from the stored objects).</remarks>
     public static IHostApplicationBuilder AddPortal(this IHostApplicationBuilder builder)
     {
         builder.AddScreening();
@@ -44,9 +52,22 @@ public static class PortalExtensions
             .SetApplicationName("RetinaScreen")
             .PersistKeysToDbContext<RetinaScreenDbContext>();
 
-        services.AddAuthorization(PortalPolicies.Configure);
+        services.AddRetinaScreenAuthorization();
 
         services.AddScoped<AuditTrail>();
+        // Device administration changes what ingest's directory holds; this process drops its snapshot at once.
+        services.TryAddSingleton<DeviceDirectory>();
+
+        services.AddOptions<ImagingOptions>()
+            .BindConfiguration(ImagingOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<StoredInstanceFiles>();
+        services.AddSingleton<SlideAccessWindow>();
+        services.AddSingleton(sp => new SlidePyramid(
+            sp.GetRequiredService<IDbContextFactory<RetinaScreenDbContext>>(),
+            sp.GetRequiredService<StoredInstanceFiles>(),
+            sp.GetRequiredService<IOptions<ImagingOptions>>()));
         services.AddHostedService<BootstrapAdministrator>();
         return builder;
     }
@@ -69,10 +90,21 @@ public static class PortalExtensions
         GetWorklist.Map(api);
         GetCase.Map(api);
         CaseEndpoints.Map(api);
+        GetInstanceImage.Map(api);
+        GetPredictionHeatmap.Map(api);
+        GetSlideAnalysis.Map(api);
+        GetSlideTile.Map(api);
 
-        var admin = api.MapGroup("/admin").RequireAuthorization(PortalPolicies.AdminOnly);
+        var admin = api.MapGroup("/admin").RequireAuthorization(AccessPolicies.AdminOnly);
         CreateUser.Map(admin);
         ListUsers.Map(admin);
+
+        var devices = admin.MapGroup("/devices");
+        devices.MapGet("/", ListDevices.HandleAsync);
+        devices.MapGet("/{id:long}", ListDevices.HandleOneAsync);
+        devices.MapPost("/", RegisterDevice.HandleAsync);
+        devices.MapPatch("/{id:long}", UpdateDevice.HandleAsync).Accepts<UpdateDevice.Request>("application/json", "application/merge-patch+json");
+        devices.MapPost("/{id:long}/token", RotateDeviceToken.HandleAsync);
 
         app.MapOpenApi();
         PortalShell.Map(app);
@@ -110,7 +142,7 @@ public static class PortalExtensions
         }
         else if (route.EndsWith("/register", StringComparison.Ordinal))
         {
-            endpoint.Metadata.Add(new AuthorizeAttribute(PortalPolicies.AdminOnly));
+            endpoint.Metadata.Add(new AuthorizeAttribute(AccessPolicies.AdminOnly));
         }
     }
 }

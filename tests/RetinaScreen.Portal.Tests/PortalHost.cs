@@ -8,12 +8,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RetinaScreen.Data;
+using RetinaScreen.Data.Storage;
 
 namespace RetinaScreen.Portal.Tests;
 
 /// <summary>
 /// A real Kestrel server on 127.0.0.1 (ephemeral port) composed the way the hosts compose it:
-/// AddRetinaScreenData over a SQLite file in a temporary folder, then AddPortal.
+/// AddRetinaScreenData over a SQLite file in a temporary folder, a folder object store beside it, then AddPortal.
 /// </summary>
 public sealed class PortalHost : IAsyncDisposable
 {
@@ -78,6 +79,8 @@ public sealed class PortalHost : IAsyncDisposable
         });
 
         builder.AddRetinaScreenData();
+        // The folder store the hosts register for the embedded mode: images and tiles are read from it.
+        builder.Services.AddSingleton<IObjectStore>(new FileObjectStore(Path.Combine(dataPath, "objects")));
         builder.AddPortal();
 
         var app = builder.Build();

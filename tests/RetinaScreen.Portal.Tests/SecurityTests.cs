@@ -167,7 +167,7 @@ public sealed class SecurityTests(SeededPortal portal)
     {
         using var client = portal.Host.CreateClient();
 
-        foreach (var path in new[] { "/", "/portal", "/portal/", "/portal/app.js", "/portal/portal.css", "/portal/favicon.svg" })
+        foreach (var path in new[] { "/", "/portal", "/portal/", "/portal/app.js", "/portal/portal.css", "/portal/favicon.svg", "/portal/lib/openseadragon/openseadragon.min.js" })
         {
             using var response = await client.GetAsync(path);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);

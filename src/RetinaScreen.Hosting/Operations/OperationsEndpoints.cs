@@ -3,24 +3,22 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using RetinaScreen.Hosting.Security;
 
 namespace RetinaScreen.Hosting.Operations;
 
 /// <summary>
 /// Operations API for administrators: <c>GET /api/admin/dead-letters</c> lists the messages in the <c>_error</c>
 /// queues, <c>POST /api/admin/dead-letters/replay</c> moves them back to their endpoints. Mapped by the hosts that
-/// serve the portal (they configure authentication and the <c>AdminOnly</c> policy).
+/// serve the portal (they configure authentication; the policy is <see cref="AccessPolicies.AdminOnly"/>).
 /// </summary>
 public static class OperationsEndpoints
 {
-    /// <summary>Defined by the portal module: the Admin role, with a settled password.</summary>
-    public const string AdminPolicy = "AdminOnly";
-
     private const int MaxLimit = 1000;
 
     public static IEndpointRouteBuilder MapOperations(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/api/admin").RequireAuthorization(AdminPolicy);
+        var admin = app.MapGroup("/api/admin").RequireAuthorization(AccessPolicies.AdminOnly);
 
         admin.MapGet("/dead-letters", async (int? limit, IServiceProvider services, CancellationToken cancellationToken) =>
         {

@@ -67,6 +67,17 @@ public static class FundusPreprocessor
         return (x1 - x0) < w / 8 || (y1 - y0) < h / 8 ? whole : (x0, y0, x1, y1);
     }
 
+    /// <summary>
+    /// The square the model sees, in <paramref name="frame"/>'s pixels: centred on the field's bounding box, as wide as
+    /// its longer side. It may reach past the frame's edges (that part is black in the crop).
+    /// </summary>
+    public static (double Left, double Top, int Side) CropSquare(RgbFrame frame)
+    {
+        var (x0, y0, x1, y1) = FindField(frame);
+        var side = Math.Max(x1 - x0 + 1, y1 - y0 + 1);
+        return ((x0 + x1 + 1) / 2.0 - side / 2.0, (y0 + y1 + 1) / 2.0 - side / 2.0, side);
+    }
+
     /// <summary>The square field crop at <see cref="InputSize"/>, as 8-bit RGB.</summary>
     /// <remarks>
     /// Each output pixel is the mean of k×k bilinear taps (k = the downscale factor, rounded), so thin vessels and small
@@ -84,10 +95,7 @@ public static class FundusPreprocessor
     {
         ArgumentNullException.ThrowIfNull(frame);
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
-        var (x0, y0, x1, y1) = FindField(frame);
-        var side = Math.Max(x1 - x0 + 1, y1 - y0 + 1);
-        var left = (x0 + x1 + 1) / 2.0 - side / 2.0;
-        var top = (y0 + y1 + 1) / 2.0 - side / 2.0;
+        var (left, top, side) = CropSquare(frame);
         var scale = side / (double)size;
         var taps = Math.Max(1, (int)Math.Round(scale));
         var w = frame.Width;

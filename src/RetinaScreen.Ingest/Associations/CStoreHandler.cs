@@ -1,4 +1,5 @@
 using RetinaScreen.Dicom.Network;
+using RetinaScreen.Hosting.Devices;
 using RetinaScreen.Hosting;
 using RetinaScreen.Ingest.Devices;
 using RetinaScreen.Ingest.Storage;

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RetinaScreen.Dicom.Network;
+using RetinaScreen.Hosting.Devices;
 using RetinaScreen.Ingest.Devices;
 
 namespace RetinaScreen.Ingest.Associations;

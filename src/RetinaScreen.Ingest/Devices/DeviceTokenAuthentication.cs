@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using RetinaScreen.Hosting.Devices;
 
 namespace RetinaScreen.Ingest.Devices;
 

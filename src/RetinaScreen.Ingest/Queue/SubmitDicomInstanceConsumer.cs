@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using RetinaScreen.Contracts;
 using RetinaScreen.Data.Storage;
 using RetinaScreen.Dicom.Network;
+using RetinaScreen.Hosting.Devices;
 using RetinaScreen.Ingest.Associations;
 using RetinaScreen.Ingest.Devices;
 using RetinaScreen.Ingest.Storage;

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -15,6 +16,10 @@ internal sealed class AuditTrail(
     TimeProvider clock,
     ILogger<AuditTrail> logger)
 {
+    /// <summary>Who did it: the signed-in user's name (or id).</summary>
+    public static string ActorOf(ClaimsPrincipal user) =>
+        user.FindFirstValue(ClaimTypes.Name) ?? user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown";
+
     /// <summary>Best effort: a failure is logged, never thrown at the caller.</summary>
     public async Task TryAppendAsync(string actor, string action, string? entityType, string? entityId, object? details, CancellationToken cancellationToken)
     {

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using RetinaScreen.Data.Identity;
+using RetinaScreen.Hosting.Security;
 
 namespace RetinaScreen.Portal.Accounts;
 
@@ -17,7 +18,7 @@ internal sealed class PortalClaimsPrincipalFactory(
         var identity = await base.GenerateClaimsAsync(user);
         if (user.MustChangePassword)
         {
-            identity.AddClaim(new Claim(PortalPolicies.MustChangePasswordClaim, "true"));
+            identity.AddClaim(new Claim(AccessPolicies.MustChangePasswordClaim, "true"));
         }
 
         return identity;

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using RetinaScreen.Portal.Accounts;
+using RetinaScreen.Hosting.Security;
 using RetinaScreen.Screening;
 
 namespace RetinaScreen.Portal.ReadingRoom;
@@ -19,15 +19,15 @@ internal static class CaseEndpoints
     public static void Map(IEndpointRouteBuilder api)
     {
         api.MapPost("/cases/{studyInstanceUid}/claim", ClaimAsync)
-            .RequireAuthorization(PortalPolicies.CanReadScreenings)
+            .RequireAuthorization(AccessPolicies.CanReadCases)
             .WithName("ClaimCase")
             .WithTags("Reading");
         api.MapDelete("/cases/{studyInstanceUid}/claim", ReleaseAsync)
-            .RequireAuthorization(PortalPolicies.CanReadScreenings)
+            .RequireAuthorization(AccessPolicies.CanReadCases)
             .WithName("ReleaseCase")
             .WithTags("Reading");
         api.MapPost("/cases/{studyInstanceUid}/readings", SubmitAsync)
-            .RequireAuthorization(PortalPolicies.CanReadScreenings)
+            .RequireAuthorization(AccessPolicies.CanReadCases)
             .WithName("SubmitReading")
             .WithTags("Reading");
     }

@@ -11,7 +11,9 @@ using RetinaScreen.Data.Imaging;
 using RetinaScreen.Data.Pathology;
 using RetinaScreen.Data.Screening;
 using RetinaScreen.Dicom;
+using RetinaScreen.Hosting.Security;
 using RetinaScreen.Portal.Accounts;
+using RetinaScreen.Portal.Slides;
 using RetinaScreen.Portal.Studies;
 
 
@@ -29,7 +31,7 @@ internal static class GetCase
 
     public static void Map(IEndpointRouteBuilder api) =>
         api.MapGet("/cases/{studyInstanceUid}", HandleAsync)
-            .RequireAuthorization(PortalPolicies.CanReadScreenings)
+            .RequireAuthorization(AccessPolicies.CanReadCases)
             .WithName("GetCase")
             .WithTags("Reading");
 
@@ -37,6 +39,7 @@ internal static class GetCase
         string studyInstanceUid,
         ClaimsPrincipal principal,
         RetinaScreenDbContext db,
+        SlidePyramid pyramids,
         AuditTrail audit,
         TimeProvider clock,
         CancellationToken cancellationToken)
@@ -70,7 +73,7 @@ internal static class GetCase
             .OrderBy(i => i.ReceivedAt).ThenBy(i => i.SopInstanceUid)
             .ToListAsync(cancellationToken);
         Dictionary<Guid, CaseModelResponse> eyes = modelHidden ? [] : await LatestPredictionsAsync(db, study.Id, cancellationToken);
-        var slides = await SlidesAsync(db, images, modelHidden, cancellationToken);
+        var slides = await SlidesAsync(db, pyramids, images, modelHidden, cancellationToken);
 
         await audit.TryAppendAsync(reader.Name, "case.opened", nameof(ScreeningCase), study.StudyInstanceUid, new
         {
@@ -132,7 +135,7 @@ internal static class GetCase
     }
 
     private static async Task<List<CaseSlideResponse>> SlidesAsync(
-        RetinaScreenDbContext db, List<Instance> images, bool modelHidden, CancellationToken cancellationToken)
+        RetinaScreenDbContext db, SlidePyramid pyramids, List<Instance> images, bool modelHidden, CancellationToken cancellationToken)
     {
         var slides = images.Where(i => i.SopClassUid == DicomUids.VlWholeSlideMicroscopyImage).ToList();
         if (slides.Count == 0)
@@ -152,14 +155,14 @@ internal static class GetCase
         foreach (var slide in slides)
         {
             var uid = Uri.EscapeDataString(slide.SopInstanceUid);
-            var pyramid = (Width: (int?)null, Height: (int?)null, TileSize: (int?)null, MaxLevel: (int?)null); // MERGE: SlidePyramid
+            var pyramid = await pyramids.DescribeAsync(slide.SopInstanceUid, cancellationToken);
             var analysis = analyses.GetValueOrDefault(slide.Id);
             result.Add(new CaseSlideResponse(
                 slide.SopInstanceUid,
-                pyramid.Width,
-                pyramid.Height,
-                pyramid.TileSize,
-                pyramid.MaxLevel,
+                pyramid?.Width,
+                pyramid?.Height,
+                pyramid?.TileSize,
+                pyramid?.MaxLevel,
                 $"/api/slides/{uid}/tiles",
                 analysis?.HeatmapKey is null ? null : $"/api/slides/{uid}/heatmap",
                 analysis is null ? null : ToResponse(analysis)));

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using RetinaScreen.Data;
 using RetinaScreen.Data.Screening;
-using RetinaScreen.Portal.Accounts;
+using RetinaScreen.Hosting.Security;
 using RetinaScreen.Screening;
 
 namespace RetinaScreen.Portal.ReadingRoom;
@@ -46,11 +46,11 @@ internal static class GetWorklist
     public static void Map(IEndpointRouteBuilder api)
     {
         api.MapGet("/worklist", HandleAsync)
-            .RequireAuthorization(PortalPolicies.CanReadScreenings)
+            .RequireAuthorization(AccessPolicies.CanReadCases)
             .WithName("GetWorklist")
             .WithTags("Reading");
         api.MapPost("/worklist/next", NextAsync)
-            .RequireAuthorization(PortalPolicies.CanReadScreenings)
+            .RequireAuthorization(AccessPolicies.CanReadCases)
             .WithName("ClaimNextCase")
             .WithTags("Reading");
     }

@@ -18,9 +18,13 @@ internal static class PortalShell
     private const string ResourcePrefix = "portal/";
     private const string IndexFile = "index.html";
 
-    /// <summary>Only this origin, for everything: scripts, styles, images, fetches; no framing, no plugins.</summary>
+    /// <summary>
+    /// Only this origin, for everything: scripts, styles, fetches; no framing, no plugins. Images also from blob: and
+    /// data: URLs: the page fetches photographs and tiles with the bearer token and hands the viewer the bytes as a
+    /// blob: URL (an img element cannot send the token), and the viewer draws some of its own images as data: URLs.
+    /// </summary>
     public const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'self'; " +
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; font-src 'self'; " +
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
     private static readonly Lazy<FrozenDictionary<string, ShellFile>> Files = new(LoadFiles);

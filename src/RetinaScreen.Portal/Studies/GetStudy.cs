@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using RetinaScreen.Data;
 using RetinaScreen.Data.Screening;
+using RetinaScreen.Hosting.Security;
 using RetinaScreen.Portal.Accounts;
 
 namespace RetinaScreen.Portal.Studies;
@@ -16,7 +17,7 @@ internal static class GetStudy
 
     public static void Map(IEndpointRouteBuilder api) =>
         api.MapGet("/studies/{studyInstanceUid}", HandleAsync)
-            .RequireAuthorization(PortalPolicies.CanReadScreenings)
+            .RequireAuthorization(AccessPolicies.CanReadScreenings)
             .WithName("GetStudy")
             .WithTags("Studies");
 

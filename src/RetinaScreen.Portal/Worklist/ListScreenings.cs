@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using RetinaScreen.Data;
 using RetinaScreen.Data.Screening;
+using RetinaScreen.Hosting.Security;
 using RetinaScreen.Portal.Accounts;
 
 namespace RetinaScreen.Portal.Worklist;
@@ -34,7 +35,7 @@ internal static class ListScreenings
 
     public static void Map(IEndpointRouteBuilder api) =>
         api.MapGet("/screenings", HandleAsync)
-            .RequireAuthorization(PortalPolicies.CanReadScreenings)
+            .RequireAuthorization(AccessPolicies.CanReadScreenings)
             .WithName("ListScreenings")
             .WithTags("Worklist");
 

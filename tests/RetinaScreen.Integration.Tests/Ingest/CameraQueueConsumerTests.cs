@@ -8,6 +8,7 @@ using RetinaScreen.Data;
 using RetinaScreen.Data.Devices;
 using RetinaScreen.Data.Storage;
 using RetinaScreen.Dicom.Network;
+using RetinaScreen.Hosting.Devices;
 using RetinaScreen.Hosting;
 using RetinaScreen.Ingest;
 using RetinaScreen.Ingest.Devices;

@@ -6,6 +6,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using RetinaScreen.Cli.Synthesis.Pathology;
 using RetinaScreen.Dicom;
+using RetinaScreen.Dicom.Imaging;
 using RetinaScreen.Dicom.IO;
 using RetinaScreen.Integration.Tests.Infrastructure;
 
@@ -73,7 +74,25 @@ public sealed class SlideEndToEndTests(EmbeddedHost host) : IClassFixture<Embedd
             Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], (await heatmap.Content.ReadAsByteArrayAsync())[..4]);
         }
 
+        // The viewer's Deep Zoom tiles: 1024 pixels in 256-pixel tiles, so level 10 is the full resolution, where a tile is
+        // the stored frame as storescu sent it (frame 9: column 1, row 2), and level 8 is the whole slide in one tile.
+        using (var tile = await grader.GetAsync($"api/slides/{tumour.Sop}/tiles/10/1_2.jpg"))
+        {
+            Assert.Equal(HttpStatusCode.OK, tile.StatusCode);
+            Assert.Equal("image/jpeg", tile.Content.Headers.ContentType?.MediaType);
+            var sent = DicomFile.Open(tumour.File);
+            var frame = FrameDecoder.GetEncapsulatedFrame((DicomFragmentSequence)sent.Dataset.Find(DicomTag.PixelData)!, 9, FrameDecoder.GetFrameCount(sent.Dataset));
+            Assert.Equal(frame, await tile.Content.ReadAsByteArrayAsync());
+        }
+
+        using (var overview = await grader.GetAsync($"api/slides/{tumour.Sop}/tiles/8/0_0.jpg"))
+        {
+            Assert.Equal(HttpStatusCode.OK, overview.StatusCode);
+            Assert.Equal("image/jpeg", overview.Content.Headers.ContentType?.MediaType);
+        }
+
         using var anonymous = new HttpClient { BaseAddress = host.BaseAddress };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"api/slides/{tumour.Sop}/tiles/10/0_0.jpg")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"api/slides/{tumour.Sop}")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(heatmapUrl)).StatusCode);
         using (var unknown = await grader.GetAsync("api/slides/1.2.3.4.5.6.7.8.9"))

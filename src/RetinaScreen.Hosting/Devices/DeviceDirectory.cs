@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using RetinaScreen.Data;
 using RetinaScreen.Data.Devices;
 
-namespace RetinaScreen.Ingest.Devices;
+namespace RetinaScreen.Hosting.Devices;
 
 /// <summary>
 /// Registered devices as the arrival paths need them. Association negotiation is synchronous and frequent, so

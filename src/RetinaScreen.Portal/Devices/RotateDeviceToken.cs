@@ -2,8 +2,9 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using RetinaScreen.Data;
+using RetinaScreen.Hosting.Devices;
 
-namespace RetinaScreen.Ingest.Devices;
+namespace RetinaScreen.Portal.Devices;
 
 /// <summary>
 /// <c>POST /api/admin/devices/{id}/token</c>: issues a device a new API token, shown only in this answer. The old

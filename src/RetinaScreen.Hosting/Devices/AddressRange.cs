@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace RetinaScreen.Ingest.Devices;
+namespace RetinaScreen.Hosting.Devices;
 
 /// <summary>A device's allowed source: one address ("10.1.2.3") or a CIDR block ("10.1.2.0/24", "fd00::/8").</summary>
 public static class AddressRange

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace RetinaScreen.Ingest.Devices;
+namespace RetinaScreen.Hosting.Devices;
 
 /// <summary>API tokens of devices: 256 random bits shown once; only their SHA-256 is stored.</summary>
 public static class DeviceTokens

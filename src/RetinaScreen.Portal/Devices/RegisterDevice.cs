@@ -6,8 +6,9 @@ using Microsoft.EntityFrameworkCore;
 using RetinaScreen.Data;
 using RetinaScreen.Data.Auditing;
 using RetinaScreen.Data.Devices;
+using RetinaScreen.Hosting.Devices;
 
-namespace RetinaScreen.Ingest.Devices;
+namespace RetinaScreen.Portal.Devices;
 
 /// <summary><c>POST /api/admin/devices</c>: registers a camera or gateway and issues its API token, shown only in this answer.</summary>
 public static class RegisterDevice

@@ -4,8 +4,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using RetinaScreen.Data;
 using RetinaScreen.Data.Devices;
+using RetinaScreen.Hosting.Devices;
 
-namespace RetinaScreen.Ingest.Devices;
+namespace RetinaScreen.Portal.Devices;
 
 /// <summary>
 /// <c>PATCH /api/admin/devices/{id}</c>: changes a registered device (JSON merge patch, RFC 7396: a field left out is

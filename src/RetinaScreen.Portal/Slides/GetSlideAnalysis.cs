@@ -5,42 +5,35 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using RetinaScreen.Data;
-using RetinaScreen.Data.Identity;
+using Microsoft.Net.Http.Headers;
 using RetinaScreen.Data.Pathology;
 using RetinaScreen.Data.Storage;
 using RetinaScreen.Dicom;
+using RetinaScreen.Hosting.Security;
 
-namespace RetinaScreen.Inference.Pathology;
+namespace RetinaScreen.Portal.Slides;
 
 /// <summary>
 /// <c>GET /api/slides/{sopInstanceUid}</c>: a whole slide's metastasis analysis (status, progress while it runs, then the
 /// probability, the operating point, the model and the top regions), and <c>GET /api/slides/{sopInstanceUid}/heatmap</c>,
-/// its PNG. Grader, Adjudicator and Admin only, as the study view.
+/// its PNG. For whoever may read cases, as the case view that links them.
 /// </summary>
 internal static class GetSlideAnalysis
 {
-    /// <summary>The portal's claim for a user who must still change a generated password; such a user reads nothing.</summary>
-    private const string MustChangePasswordClaim = "retinascreen:must_change_password";
-
     private static readonly JsonSerializerOptions RegionJson = new(JsonSerializerDefaults.Web);
 
-    public static void Map(IEndpointRouteBuilder app)
+    public static void Map(IEndpointRouteBuilder api)
     {
-        app.MapGet("/api/slides/{sopInstanceUid}", HandleAsync)
-            .RequireAuthorization(policy => Readers(policy))
+        api.MapGet("/slides/{sopInstanceUid}", HandleAsync)
+            .RequireAuthorization(AccessPolicies.CanReadCases)
             .WithName("GetSlideAnalysis")
             .WithTags("Slides");
-        app.MapGet("/api/slides/{sopInstanceUid}/heatmap", HeatmapAsync)
-            .RequireAuthorization(policy => Readers(policy))
+        api.MapGet("/slides/{sopInstanceUid}/heatmap", HeatmapAsync)
+            .RequireAuthorization(AccessPolicies.CanReadCases)
             .WithName("GetSlideHeatmap")
             .WithTags("Slides")
             .Produces(StatusCodes.Status200OK, contentType: "image/png");
     }
-
-    private static void Readers(Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder policy) => policy
-        .RequireAuthenticatedUser()
-        .RequireRole(Roles.Grader, Roles.Adjudicator, Roles.Admin)
-        .RequireAssertion(context => !context.User.HasClaim(MustChangePasswordClaim, "true"));
 
     private static async Task<Results<Ok<SlideAnalysisResponse>, ProblemHttpResult>> HandleAsync(
         string sopInstanceUid, RetinaScreenDbContext db, CancellationToken cancellationToken)
@@ -102,7 +95,7 @@ internal static class GetSlideAnalysis
         }
 
         // Content-addressed: the bytes behind a key never change, so clients may cache them for good.
-        return TypedResults.File(await objectStore.OpenReadAsync(key, cancellationToken), "image/png", entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{Path.GetFileNameWithoutExtension(key)}\""));
+        return TypedResults.File(await objectStore.OpenReadAsync(key, cancellationToken), "image/png", entityTag: new EntityTagHeaderValue($"\"{Path.GetFileNameWithoutExtension(key)}\""));
     }
 
     private static ProblemHttpResult NotFound(string title, string detail) =>
@@ -132,3 +125,6 @@ public sealed record SlideProgressResponse(int TilesAnalysed, int TilesTotal, in
 public sealed record SlideOperatingPointResponse(string Name, double Threshold);
 
 public sealed record SlideModelResponse(string Name, string Version, string Sha256);
+
+/// <summary>One of the model's most suspicious regions, in slide pixels, as the analysis stored it.</summary>
+public sealed record SlideRegion(int X, int Y, int Width, int Height, double Probability);

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using RetinaScreen.Data;
 
-namespace RetinaScreen.Ingest.Devices;
+namespace RetinaScreen.Portal.Devices;
 
 /// <summary><c>GET /api/admin/devices</c> and <c>GET /api/admin/devices/{id}</c> (where registration's Location points):
 /// the registered devices, never their tokens.</summary>

@@ -1,4 +1,6 @@
-namespace RetinaScreen.Ingest.Devices;
+using RetinaScreen.Hosting.Devices;
+
+namespace RetinaScreen.Portal.Devices;
 
 /// <summary>The rules for a device's fields, the same at registration and at every later change.</summary>
 internal static class DeviceFields

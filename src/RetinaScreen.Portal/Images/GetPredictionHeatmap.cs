@@ -3,24 +3,20 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Net.Http.Headers;
 using RetinaScreen.Data;
-using RetinaScreen.Data.Identity;
 using RetinaScreen.Data.Storage;
+using RetinaScreen.Hosting.Security;
 
-namespace RetinaScreen.Inference.Heatmaps;
+namespace RetinaScreen.Portal.Images;
 
-/// <summary><c>GET /api/predictions/{id}/heatmap</c>: the PNG overlay of one prediction, for graders and administrators.</summary>
+/// <summary><c>GET /api/predictions/{id}/heatmap</c>: the PNG overlay of one prediction on the photograph's field crop
+/// (the prediction's heatmap box, in photograph pixels), for whoever may read cases.</summary>
 internal static class GetPredictionHeatmap
 {
-    /// <summary>The portal's claim for a user who must still change a generated password; such a user reads nothing.</summary>
-    private const string MustChangePasswordClaim = "retinascreen:must_change_password";
-
-    public static void Map(IEndpointRouteBuilder app) =>
-        app.MapGet("/api/predictions/{id:guid}/heatmap", HandleAsync)
-            .RequireAuthorization(policy => policy
-                .RequireAuthenticatedUser()
-                .RequireRole(Roles.Grader, Roles.Adjudicator, Roles.Admin)
-                .RequireAssertion(context => !context.User.HasClaim(MustChangePasswordClaim, "true")))
+    public static void Map(IEndpointRouteBuilder api) =>
+        api.MapGet("/predictions/{id:guid}/heatmap", HandleAsync)
+            .RequireAuthorization(AccessPolicies.CanReadCases)
             .WithName("GetPredictionHeatmap")
             .WithTags("Predictions")
             .Produces(StatusCodes.Status200OK, contentType: "image/png");
@@ -41,6 +37,6 @@ internal static class GetPredictionHeatmap
         }
 
         // Content-addressed: the bytes behind a key never change, so clients may cache them for good.
-        return TypedResults.File(await objectStore.OpenReadAsync(key, cancellationToken), "image/png", entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{Path.GetFileNameWithoutExtension(key)}\""));
+        return TypedResults.File(await objectStore.OpenReadAsync(key, cancellationToken), "image/png", entityTag: new EntityTagHeaderValue($"\"{Path.GetFileNameWithoutExtension(key)}\""));
     }
 }
