@@ -10,7 +10,7 @@ using Microsoft.Extensions.Hosting;
 using RetinaScreen.Data;
 using RetinaScreen.Data.Identity;
 using RetinaScreen.Portal.Accounts;
-using RetinaScreen.Portal.Reading;
+using RetinaScreen.Portal.ReadingRoom;
 using RetinaScreen.Portal.Shell;
 using RetinaScreen.Portal.Studies;
 using RetinaScreen.Portal.Worklist;

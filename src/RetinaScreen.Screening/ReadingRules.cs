@@ -11,6 +11,11 @@ namespace RetinaScreen.Screening;
 /// </summary>
 public static class ReadingRules
 {
+    /// <summary>The samples <see cref="Sampled"/> draws; each is independent of the others.</summary>
+    public const string QualitySample = "quality";
+    public const string SecondReadSample = "second-read";
+    public const string BlindSample = "blind";
+
     /// <summary>The roles that may read each queue. Administrators audit; they do not read.</summary>
     public static IReadOnlyList<string> ReadersOf(ReadingQueue queue) => queue switch
     {

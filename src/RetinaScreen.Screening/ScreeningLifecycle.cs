@@ -132,7 +132,7 @@ public sealed class ScreeningLifecycle(
         var flagged = slide
             ? screening.MetastasisPositive == true || screening.AnyUngradable
             : ReadingRules.ReferralFor(screening) != Referral.Rescreen;
-        var sampled = !flagged && ReadingRules.Sampled(uid, "quality", slide ? Options.PathologySampleFraction : Options.QualitySampleFraction);
+        var sampled = !flagged && ReadingRules.Sampled(uid, ReadingRules.QualitySample, slide ? Options.PathologySampleFraction : Options.QualitySampleFraction);
         if (!flagged && !sampled)
         {
             if (screening.FinalSource is null)
@@ -155,8 +155,8 @@ public sealed class ScreeningLifecycle(
         screening.FinalMetastasis = null;
 
         screening.Queue = slide ? ReadingQueue.Pathology : ReadingQueue.Primary;
-        screening.ReadingsRequired = !slide && ReadingRules.Sampled(uid, "second-read", Options.SecondReadFraction) ? 2 : 1;
-        screening.Blind = ReadingRules.Sampled(uid, "blind", Options.BlindFraction);
+        screening.ReadingsRequired = !slide && ReadingRules.Sampled(uid, ReadingRules.SecondReadSample, Options.SecondReadFraction) ? 2 : 1;
+        screening.Blind = ReadingRules.Sampled(uid, ReadingRules.BlindSample, Options.BlindFraction);
         screening.Priority = ReadingRules.PriorityOf(screening);
         screening.Advance(ScreeningStatus.AwaitingReview, now);
         Publish(new ScreeningGraded

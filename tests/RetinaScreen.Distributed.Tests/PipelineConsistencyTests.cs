@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Xunit.Abstractions;
 using RetinaScreen.Distributed.Tests.Infrastructure;
+using RetinaScreen.Screening;
 
 namespace RetinaScreen.Distributed.Tests;
 
@@ -52,9 +53,9 @@ public sealed class PipelineConsistencyTests(ObservedDistributedSystem system, I
             WHERE NOT p."Shadow"
             """)).ToLookup(row => (Guid)row[0]!);
         var screenings = await system.RowsAsync("""
-            SELECT "StudyId", "Status", "WorstGrade", "ReferableDr", "ReferableDme", "AnyUngradable",
-                   "ReceivedAt", "QualityCheckedAt", "GradedAt", "AwaitingReviewAt"
-            FROM "Screenings"
+            SELECT c."StudyId", c."Status", c."WorstGrade", c."ReferableDr", c."ReferableDme", c."AnyUngradable",
+                   c."ReceivedAt", c."QualityCheckedAt", c."GradedAt", c."AwaitingReviewAt", s."StudyInstanceUid", c."Queue", c."FinalSource"
+            FROM "Screenings" c JOIN "Studies" s ON s."Id" = c."StudyId"
             """);
         Assert.Equal(Studies, screenings.Count);
         var referableOrUngradable = 0;
@@ -67,8 +68,10 @@ public sealed class PipelineConsistencyTests(ObservedDistributedSystem system, I
             int? worst = gradable.Count > 0 ? gradable.Max(eye => (int?)eye[2]) : null;
             bool? referableDr = gradable.Count > 0 ? gradable.Any(eye => (bool)eye[3]!) : null;
             bool? referableDme = gradable.Count > 0 ? gradable.Any(eye => (bool)eye[4]!) : null;
-            var needsReview = anyUngradable || referableDr == true || referableDme == true;
-            referableOrUngradable += needsReview ? 1 : 0;
+            var flagged = anyUngradable || referableDr == true || referableDme == true;
+            referableOrUngradable += flagged ? 1 : 0;
+            // The routing's quality sample of model negatives goes to a reader too.
+            var needsReview = flagged || ReadingRules.Sampled((string)screening[10]!, ReadingRules.QualitySample, new ReadingOptions().QualitySampleFraction);
 
             var described = $"screening of study {screening[0]}: {string.Join(", ", screening.Skip(1))}";
             Assert.True(anyUngradable == (bool)screening[5]!, described);
@@ -76,6 +79,8 @@ public sealed class PipelineConsistencyTests(ObservedDistributedSystem system, I
             Assert.True(referableDr == (bool?)screening[3], described);
             Assert.True(referableDme == (bool?)screening[4], described);
             Assert.True((needsReview ? "AwaitingReview" : "Graded") == (string)screening[1]!, described);
+            Assert.True((needsReview ? "Primary" : null) == (string?)screening[11], described);
+            Assert.True((needsReview ? null : "Model") == (string?)screening[12], described);
 
             // Forward only: each step reached has its time, in the order of the steps.
             var received = ToUtc(screening[6])!.Value;

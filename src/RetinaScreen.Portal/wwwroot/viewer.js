@@ -28,6 +28,16 @@ function baseOptions(element) {
   };
 }
 
+// Marks the viewer's element data-loaded="true" once its image is fully drawn at the current view, so that people
+// (a spinner could hang off it) and the browser tests can tell a drawn photograph from an empty frame.
+function markWhenLoaded(viewer, element) {
+  viewer.world.addHandler('add-item', (event) => {
+    event.item.addHandler('fully-loaded-change', (change) => {
+      if (change.fullyLoaded) element.dataset.loaded = 'true';
+    });
+  });
+}
+
 // Our shortcuts are handled on the document; OSD must not also act on them (it binds j/k to pages, for instance).
 function keepOurKeys(viewer) {
   viewer.addHandler('canvas-key', (event) => {
@@ -44,6 +54,7 @@ export class PhotoViewer {
     element.setAttribute('aria-label', label);
     this.viewer = OSD()({ ...baseOptions(element) });
     keepOurKeys(this.viewer);
+    markWhenLoaded(this.viewer, element);
     this.heatmap = null;
     this.filters = { redFree: false, brightness: 100, contrast: 100 };
     this.viewer.canvas?.setAttribute('aria-label', `${label}: drag to pan, scroll to zoom`);
@@ -120,6 +131,7 @@ export class SlideViewer {
       },
     });
     keepOurKeys(this.viewer);
+    markWhenLoaded(this.viewer, element);
     this.heatmap = null;
     this.outline = null;
   }

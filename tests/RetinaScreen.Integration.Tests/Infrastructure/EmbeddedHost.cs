@@ -48,6 +48,12 @@ public class EmbeddedHost : IAsyncLifetime
         start.Environment["RetinaScreen__Bootstrap__AdminPassword"] = AdminPassword;
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        // Routing samples by Study Instance UID, and the tests' UIDs are new each run: no samples unless a test asks,
+        // so a model-negative case is final on every run.
+        start.Environment["RetinaScreen__Reading__QualitySampleFraction"] = "0";
+        start.Environment["RetinaScreen__Reading__PathologySampleFraction"] = "0";
+        start.Environment["RetinaScreen__Reading__SecondReadFraction"] = "0";
+        start.Environment["RetinaScreen__Reading__BlindFraction"] = "0";
         foreach (var (name, value) in EnvironmentOverrides)
         {
             start.Environment[name] = value;

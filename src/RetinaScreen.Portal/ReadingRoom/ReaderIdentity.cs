@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using RetinaScreen.Screening;
 
-namespace RetinaScreen.Portal.Reading;
+namespace RetinaScreen.Portal.ReadingRoom;
 
 /// <summary>The signed-in person as the screening module sees them.</summary>
 internal static class ReaderIdentity

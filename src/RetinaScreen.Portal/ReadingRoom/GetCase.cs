@@ -13,9 +13,9 @@ using RetinaScreen.Data.Screening;
 using RetinaScreen.Dicom;
 using RetinaScreen.Portal.Accounts;
 using RetinaScreen.Portal.Studies;
-using ReadingEntity = RetinaScreen.Data.Screening.Reading;
 
-namespace RetinaScreen.Portal.Reading;
+
+namespace RetinaScreen.Portal.ReadingRoom;
 
 /// <summary>
 /// <c>GET /api/cases/{studyInstanceUid}</c>: the case view. Opening a case is a PHI access and is audited. On a
@@ -177,7 +177,7 @@ internal static class GetCase
         analysis.TopRegions is null ? [] : JsonSerializer.Deserialize<List<SlideRegionResponse>>(analysis.TopRegions, RegionJson) ?? [],
         analysis.FailureReason);
 
-    private static async Task<Dictionary<string, string?>> ReaderNamesAsync(RetinaScreenDbContext db, List<ReadingEntity> readings, CancellationToken cancellationToken)
+    private static async Task<Dictionary<string, string?>> ReaderNamesAsync(RetinaScreenDbContext db, List<Reading> readings, CancellationToken cancellationToken)
     {
         var ids = readings.Select(r => r.ReaderId).Distinct().ToList();
         return await db.Users.AsNoTracking()
@@ -185,7 +185,7 @@ internal static class GetCase
             .ToDictionaryAsync(u => u.Id, u => u.DisplayName ?? u.Email, cancellationToken);
     }
 
-    private static ReadingResponse ToResponse(ReadingEntity r, Dictionary<string, string?> names) => new(
+    private static ReadingResponse ToResponse(Reading r, Dictionary<string, string?> names) => new(
         r.Id,
         r.Queue.ToString(),
         r.ReaderId,

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using RetinaScreen.Screening;
 
-namespace RetinaScreen.Portal.Reading;
+namespace RetinaScreen.Portal.ReadingRoom;
 
 /// <summary>The screening module's refusals as problem details: one status and title per refusal.</summary>
 internal static class CaseProblems

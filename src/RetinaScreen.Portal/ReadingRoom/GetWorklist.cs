@@ -10,7 +10,7 @@ using RetinaScreen.Data.Screening;
 using RetinaScreen.Portal.Accounts;
 using RetinaScreen.Screening;
 
-namespace RetinaScreen.Portal.Reading;
+namespace RetinaScreen.Portal.ReadingRoom;
 
 public sealed record WorklistResponse(int Page, int PageSize, int Total, IReadOnlyList<WorklistItem> Items);
 

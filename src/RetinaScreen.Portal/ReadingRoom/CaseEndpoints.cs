@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using RetinaScreen.Portal.Accounts;
 using RetinaScreen.Screening;
 
-namespace RetinaScreen.Portal.Reading;
+namespace RetinaScreen.Portal.ReadingRoom;
 
 public sealed record SubmittedReadingResponse(ReadingResponse Reading, string Status, string? Queue, string? FinalSource);
 

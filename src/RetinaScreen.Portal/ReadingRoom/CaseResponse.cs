@@ -1,6 +1,6 @@
 using RetinaScreen.Portal.Studies;
 
-namespace RetinaScreen.Portal.Reading;
+namespace RetinaScreen.Portal.ReadingRoom;
 
 /// <summary>Everything a reader needs to read one case. Model fields are null while <see cref="ModelHidden"/>.</summary>
 public sealed record CaseResponse(
