@@ -160,6 +160,7 @@ public sealed class DoubleReadingAdjudicationTests(DoubleReadHost host) : IAsync
     {
         await page.GetByRole(AriaRole.Button, new() { Name = "Submit reading" }).ClickAsync();
         await Assertions.Expect(page.Locator("#case-status")).ToContainTextAsync("Reading submitted.");
+        await Assertions.Expect(page.Locator("#submit-reading")).ToHaveTextAsync("Reading submitted");
         await Assertions.Expect(page.Locator("#reading-error")).ToBeHiddenAsync();
     }
 

@@ -15,6 +15,7 @@ internal static class PhotoChecks
         {
             var panel = page.Locator($"section.eye[aria-label='{eye}']");
             await Assertions.Expect(panel.Locator(".viewer-status")).ToHaveCountAsync(0, new() { Timeout = ReadingRoomBrowser.Ms(ReadingRoomBrowser.Patience) });
+            await Assertions.Expect(panel.Locator(".viewer")).ToHaveAttributeAsync("data-loaded", "true");
             await page.WaitForFunctionAsync(
                 """
                 label => {
