@@ -71,12 +71,20 @@ function renderHeader(data) {
 
 function mine() { return Boolean(state?.data?.claim?.mine); }
 
+// The queue the reader is working: that of their own reading once they have submitted (the case itself may have moved
+// on to a second read, to adjudication, or out of every queue when final), else the case's. "Next case" and "Back to
+// worklist" stay in it: an adjudicator goes on adjudicating, a pathologist on reading slides.
+function workingQueue(data = state?.data) {
+  const own = (data?.readings ?? []).find((r) => r.readerName && r.readerName === session.me?.email);
+  return own?.queue ?? data?.queue ?? 'Primary';
+}
+
 function updateActions() {
   const data = state.data;
   const claimable = canClaim(data.queue) && !state.submitted && !mine() && data.status !== 'Finalised';
   $('claim-case').hidden = !claimable || Boolean(data.final);
   $('release-case').hidden = !mine() || state.submitted;
-  $('next-case').hidden = !(state.submitted || !mine()) || !canClaim(data.queue);
+  $('next-case').hidden = !(state.submitted || !mine()) || !canClaim(workingQueue(data));
   $('toggle-priors').hidden = !(data.priors?.length);
 }
 
@@ -146,7 +154,7 @@ async function nextCase() {
     caseAlert({ title: 'This case is still yours.', detail: 'Submit your reading or release the case before taking the next one.' });
     return;
   }
-  const queue = state.data.queue ?? 'Primary';
+  const queue = workingQueue();
   await claimNext(queue, (problem) => caseAlert(problem));
 }
 
@@ -640,7 +648,7 @@ export async function showCase(uid, { keepSubmitted = null } = {}) {
   $('slide-model').hidden = !slide;
   $('regions-panel').hidden = !slide;
   $('reading-form').hidden = !canClaim(data.queue) && !state.submitted;
-  $('reading-title').textContent = data.queue === 'Adjudication' ? 'Your final reading (adjudication)' : 'Your reading';
+  $('reading-title').textContent = workingQueue(data) === 'Adjudication' ? 'Your final reading (adjudication)' : 'Your reading';
   if (slide) {
     await renderSlide(state, data, { renderImageControls, modelIdentity, trackedBlob, announce });
     setKeyHandlers({ ...slideKeys(), 'Ctrl+Enter': () => guarded(submitReading), n: () => guarded(nextCase), '?': openKeyMap });
@@ -674,5 +682,5 @@ $('release-case').addEventListener('click', () => guarded(releaseCase));
 $('next-case').addEventListener('click', () => guarded(nextCase));
 $('toggle-priors').addEventListener('click', togglePriors);
 $('back-to-worklist').addEventListener('click', () => {
-  location.hash = `#/worklist?queue=${encodeURIComponent(state?.data?.queue ?? 'Primary')}`;
+  location.hash = `#/worklist?queue=${encodeURIComponent(workingQueue())}`;
 });

@@ -19,10 +19,17 @@ internal static class TestImages
     /// img2dcm as Ophthalmic Photography 8 Bit, with the type 1 attributes that IOD requires given on the command
     /// line (PS3.3 A.39), new UIDs each time.
     /// </summary>
-    public static async Task<string> Img2DcmOphthalmicAsync(string jpeg, string output, string laterality = "R", string patientId = "IT-0001")
+    /// <param name="studyInstanceUid">Puts the photograph in this study (both eyes of one visit); a new study when null.</param>
+    /// <param name="institution">The clinic's name (InstitutionName), which the reading room shows as the site.</param>
+    public static async Task<string> Img2DcmOphthalmicAsync(
+        string jpeg, string output, string laterality = "R", string patientId = "IT-0001", string? studyInstanceUid = null, string? institution = null)
     {
+        string[] study = studyInstanceUid is null ? [] : ["-k", $"StudyInstanceUID={studyInstanceUid}"];
+        string[] site = institution is null ? [] : ["-k", $"InstitutionName={institution}"];
         var result = await ExternalTool.RunAsync("img2dcm",
         [
+            .. study,
+            .. site,
             "-oph",
             "-k", $"PatientID={patientId}",
             "-k", "PatientName=Test^Integration",
