@@ -134,7 +134,7 @@ public sealed class PortalServesEveryoneTests(ReadingDistributedSystem system) :
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToBeVisibleAsync();
 
         await page.GotoAsync(new Uri(system.PortalAddress, "#/worklist?queue=Primary").ToString());
-        await page.Locator($"tr[data-study-instance-uid='{studyInstanceUid}']").ClickAsync();
+        await page.GetByRole(AriaRole.Table, new() { Name = "Worklist" }).Locator($"tr[data-study-instance-uid='{studyInstanceUid}']").ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Submit reading" })).ToBeVisibleAsync();
 
         // Both photographs reached OpenSeadragon through the portal's image endpoint and were drawn.
