@@ -1,7 +1,7 @@
 namespace RetinaScreen.Contracts;
 
 /// <summary>
-/// The camera queue (issue 4): a camera gateway submits one DICOM Part 10 object for ingest. Exactly one of
+/// The camera queue: a camera gateway submits one DICOM Part 10 object for ingest. Exactly one of
 /// <see cref="Part10"/> (inline bytes, at most <c>RetinaScreen:Ingest:MaxInlineSubmissionBytes</c>) and
 /// <see cref="StorageKey"/> (an object the gateway already put in the shared object store) is set.
 /// Answered by <see cref="DicomInstanceAccepted"/> or <see cref="DicomInstanceRejected"/> carrying the same

@@ -59,53 +59,50 @@ public sealed class ScreeningLifecycle(
     /// the study into the case: per patient the worse eye decides. Once the model has answered for every image sent to
     /// it, the case is routed.
     /// </summary>
-    public async Task RecordPhotographAsync(ScreeningCase screening, Guid modelVersionId, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(screening);
-        await using var caseLock = await CaseLock.AcquireAsync(db, screening, cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
-
-        var predictions = await db.Predictions
-            .Where(p => p.ModelVersionId == modelVersionId && !p.Shadow && p.Instance!.Series!.StudyId == screening.StudyId)
-            .Select(p => new { p.InstanceId, p.Gradable, p.Grade, p.ReferableDr, p.ReferableDme })
-            .ToListAsync(cancellationToken);
-        var gradable = predictions.Where(p => p.Gradable).ToList();
-        screening.AnyUngradable = predictions.Any(p => !p.Gradable);
-        screening.WorstGrade = gradable.Count > 0 ? gradable.Max(p => p.Grade) : null;
-        screening.ReferableDr = gradable.Count > 0 ? gradable.Any(p => p.ReferableDr) : null;
-        screening.ReferableDme = gradable.Count > 0 ? gradable.Any(p => p.ReferableDme) : null;
-
-        var now = NotBeforeEarlierSteps(screening);
-        screening.Advance(ScreeningStatus.QualityChecked, now);
-        screening.Advance(ScreeningStatus.Graded, now);
-        if (predictions.Select(p => p.InstanceId).Distinct().Count() >= screening.ImagesToGrade)
+    public Task RecordPhotographAsync(ScreeningCase screening, Guid modelVersionId, CancellationToken cancellationToken) =>
+        RecordModelAnswerAsync(screening, async () =>
         {
-            RouteAfterModel(screening, now);
-        }
-
-        await db.SaveChangesAsync(cancellationToken);
-        await caseLock.CommitAsync(cancellationToken);
-        outboxSignal.Notify();
-    }
+            var predictions = await db.Predictions
+                .Where(p => p.ModelVersionId == modelVersionId && !p.Shadow && p.Instance!.Series!.StudyId == screening.StudyId)
+                .Select(p => new { p.InstanceId, p.Gradable, p.Grade, p.ReferableDr, p.ReferableDme })
+                .ToListAsync(cancellationToken);
+            var gradable = predictions.Where(p => p.Gradable).ToList();
+            screening.AnyUngradable = predictions.Any(p => !p.Gradable);
+            screening.WorstGrade = gradable.Count > 0 ? gradable.Max(p => p.Grade) : null;
+            screening.ReferableDr = gradable.Count > 0 ? gradable.Any(p => p.ReferableDr) : null;
+            screening.ReferableDme = gradable.Count > 0 ? gradable.Any(p => p.ReferableDme) : null;
+            return predictions.Select(p => p.InstanceId).Distinct().Count();
+        }, cancellationToken);
 
     /// <summary>Saves a slide's finished (or failed) analysis and folds the study's slides into the case, as for photographs.</summary>
-    public async Task RecordSlideAsync(ScreeningCase screening, Guid modelVersionId, CancellationToken cancellationToken)
+    public Task RecordSlideAsync(ScreeningCase screening, Guid modelVersionId, CancellationToken cancellationToken) =>
+        RecordModelAnswerAsync(screening, async () =>
+        {
+            var analyses = await db.SlideAnalyses
+                .Where(a => a.ModelVersionId == modelVersionId && a.Status != SlideAnalysisStatus.Running && a.Instance!.Series!.StudyId == screening.StudyId)
+                .Select(a => new { a.InstanceId, a.Status, a.Positive })
+                .ToListAsync(cancellationToken);
+            screening.AnyUngradable = analyses.Any(a => a.Status == SlideAnalysisStatus.Failed);
+            screening.MetastasisPositive = analyses.Any(a => a.Positive == true);
+            return analyses.Select(a => a.InstanceId).Distinct().Count();
+        }, cancellationToken);
+
+    /// <summary>
+    /// Under the case's lock: saves the model's answer, lets <paramref name="fold"/> fold every committed answer of the
+    /// study into the case (returning how many images have one), stamps the steps and routes the case once every image
+    /// sent to a model has its answer.
+    /// </summary>
+    private async Task RecordModelAnswerAsync(ScreeningCase screening, Func<Task<int>> fold, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(screening);
         await using var caseLock = await CaseLock.AcquireAsync(db, screening, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
-
-        var analyses = await db.SlideAnalyses
-            .Where(a => a.ModelVersionId == modelVersionId && a.Status != SlideAnalysisStatus.Running && a.Instance!.Series!.StudyId == screening.StudyId)
-            .Select(a => new { a.InstanceId, a.Status, a.Positive })
-            .ToListAsync(cancellationToken);
-        screening.AnyUngradable = analyses.Any(a => a.Status == SlideAnalysisStatus.Failed);
-        screening.MetastasisPositive = analyses.Any(a => a.Positive == true);
+        var answered = await fold();
 
         var now = NotBeforeEarlierSteps(screening);
         screening.Advance(ScreeningStatus.QualityChecked, now);
         screening.Advance(ScreeningStatus.Graded, now);
-        if (analyses.Select(a => a.InstanceId).Distinct().Count() >= screening.ImagesToGrade)
+        if (answered >= screening.ImagesToGrade)
         {
             RouteAfterModel(screening, now);
         }
@@ -138,11 +135,7 @@ public sealed class ScreeningLifecycle(
             if (screening.FinalSource is null)
             {
                 Finalise(screening, FinalSource.Model, null, now);
-                Publish(new ScreeningGraded
-                {
-                    StudyInstanceUid = uid, Kind = screening.Kind.ToString(), WorstGrade = screening.WorstGrade, ReferableDr = screening.ReferableDr,
-                    ReferableDme = screening.ReferableDme, AnyUngradable = screening.AnyUngradable, MetastasisPositive = screening.MetastasisPositive, GradedAt = now,
-                }, now);
+                PublishGraded(screening, now);
             }
 
             return;
@@ -159,13 +152,15 @@ public sealed class ScreeningLifecycle(
         screening.Blind = ReadingRules.Sampled(uid, ReadingRules.BlindSample, Options.BlindFraction);
         screening.Priority = ReadingRules.PriorityOf(screening);
         screening.Advance(ScreeningStatus.AwaitingReview, now);
-        Publish(new ScreeningGraded
-        {
-            StudyInstanceUid = uid, Kind = screening.Kind.ToString(), Queue = screening.Queue.ToString(), WorstGrade = screening.WorstGrade,
-            ReferableDr = screening.ReferableDr, ReferableDme = screening.ReferableDme, AnyUngradable = screening.AnyUngradable,
-            MetastasisPositive = screening.MetastasisPositive, GradedAt = now,
-        }, now);
+        PublishGraded(screening, now);
     }
+
+    private void PublishGraded(ScreeningCase screening, DateTimeOffset now) => Publish(new ScreeningGraded
+    {
+        StudyInstanceUid = screening.Study!.StudyInstanceUid, Kind = screening.Kind.ToString(), Queue = screening.Queue?.ToString(),
+        WorstGrade = screening.WorstGrade, ReferableDr = screening.ReferableDr, ReferableDme = screening.ReferableDme,
+        AnyUngradable = screening.AnyUngradable, MetastasisPositive = screening.MetastasisPositive, GradedAt = now,
+    }, now);
 
     // ---- claims ----------------------------------------------------------------------------------------------
 

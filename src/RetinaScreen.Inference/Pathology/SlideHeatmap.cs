@@ -13,7 +13,7 @@ public static class SlideHeatmap
     /// Encoded as the DR overlay is (<see cref="HeatmapOverlay.EncodePng"/>: stored, unfiltered): deflating the
     /// 1024-pixel overview of H&amp;E texture took 110-380 ms (level 1 to the default level 6) for 1.8-1.9 MiB, up to 40 %
     /// of a 2048-pixel slide's analysis on CPU, while stored blocks take a few milliseconds for 3 MiB, small beside the
-    /// slide itself (docs/benchmarks.md, issue 6). Lossless either way: the pixels a viewer decodes are the same.
+    /// slide itself (docs/benchmarks.md, Inference). Lossless either way: the pixels a viewer decodes are the same.
     /// </summary>
     public static byte[] RenderPng(SlideAnalysisResult result) => HeatmapOverlay.EncodePng(Render(result));
 

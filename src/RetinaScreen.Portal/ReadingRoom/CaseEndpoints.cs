@@ -61,13 +61,7 @@ internal static class CaseEndpoints
             return CaseProblems.From(result.Refusal!.Value, result.Detail);
         }
 
-        var r = submitted.Reading;
-        var reading = new ReadingResponse(
-            r.Id, r.Queue.ToString(), r.ReaderId, reader.Name, r.Blind,
-            r.Right is { } right ? new EyeReadingResponse(right.Grade, right.Dme, right.Ungradable, right.UngradableReason) : null,
-            r.Left is { } left ? new EyeReadingResponse(left.Grade, left.Dme, left.Ungradable, left.UngradableReason) : null,
-            r.Referral?.ToString(), r.ComputedReferral?.ToString(), r.OverrideReason, r.Metastasis, r.MetastasisSize?.ToString(),
-            r.Comment, r.AgreesWithModel, Math.Round(r.SecondsOnCase, 1), r.SubmittedAt);
+        var reading = GetCase.ToResponse(submitted.Reading, new Dictionary<string, string?> { [reader.Id] = reader.Name });
         return TypedResults.Created(
             $"/api/cases/{Uri.EscapeDataString(studyInstanceUid)}",
             new SubmittedReadingResponse(reading, submitted.Status.ToString(), submitted.Queue?.ToString(), submitted.FinalSource?.ToString()));

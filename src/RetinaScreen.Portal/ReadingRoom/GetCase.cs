@@ -26,7 +26,6 @@ namespace RetinaScreen.Portal.ReadingRoom;
 internal static class GetCase
 {
     private const int MaxPriors = 10;
-    private static readonly string[] LateralityOrder = ["R", "L", "unknown"];
     private static readonly JsonSerializerOptions RegionJson = new(JsonSerializerDefaults.Web);
 
     public static void Map(IEndpointRouteBuilder api) =>
@@ -103,8 +102,8 @@ internal static class GetCase
                 : null,
             modelHidden ? null : new ModelSummaryResponse(screening.WorstGrade, screening.ReferableDr, screening.ReferableDme, screening.AnyUngradable, screening.MetastasisPositive),
             [.. images.Where(i => i.SopClassUid != DicomUids.VlWholeSlideMicroscopyImage)
-                .GroupBy(i => Laterality(i.Laterality))
-                .OrderBy(group => Array.IndexOf(LateralityOrder, group.Key))
+                .GroupBy(i => GetStudy.NormaliseLaterality(i.Laterality))
+                .OrderBy(group => Array.IndexOf(GetStudy.LateralityOrder, group.Key))
                 .Select(group => new CaseEyeResponse(group.Key, [.. group.Select(i => new CaseImageResponse(
                     i.SopInstanceUid, i.Rows, i.Columns, $"/api/instances/{Uri.EscapeDataString(i.SopInstanceUid)}/image",
                     eyes.GetValueOrDefault(i.Id)))]))],
@@ -188,7 +187,7 @@ internal static class GetCase
             .ToDictionaryAsync(u => u.Id, u => u.DisplayName ?? u.Email, cancellationToken);
     }
 
-    private static ReadingResponse ToResponse(Reading r, Dictionary<string, string?> names) => new(
+    internal static ReadingResponse ToResponse(Reading r, IReadOnlyDictionary<string, string?> names) => new(
         r.Id,
         r.Queue.ToString(),
         r.ReaderId,
@@ -220,12 +219,4 @@ internal static class GetCase
             .ToListAsync(cancellationToken);
         return [.. rows.Select(r => new PriorResponse(r.StudyInstanceUid, r.StudyDate, r.ReceivedAt, r.Status.ToString(), r.WorstGrade, r.FinalReferral?.ToString()))];
     }
-
-    private static string Laterality(string? laterality) =>
-        laterality?.Trim().ToUpperInvariant() switch
-        {
-            "R" => "R",
-            "L" => "L",
-            _ => "unknown",
-        };
 }

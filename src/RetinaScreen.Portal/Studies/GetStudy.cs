@@ -13,7 +13,8 @@ namespace RetinaScreen.Portal.Studies;
 /// <summary><c>GET /api/studies/{studyInstanceUid}</c>: the study, its screening, and both eyes' latest predictions.</summary>
 internal static class GetStudy
 {
-    private static readonly string[] LateralityOrder = ["R", "L", "unknown"];
+    /// <summary>Right eye first, then left, then photographs whose laterality is unknown.</summary>
+    internal static readonly string[] LateralityOrder = ["R", "L", "unknown"];
 
     public static void Map(IEndpointRouteBuilder api) =>
         api.MapGet("/studies/{studyInstanceUid}", HandleAsync)
@@ -86,7 +87,7 @@ internal static class GetStudy
             eyes));
     }
 
-    private static string NormaliseLaterality(string? laterality) =>
+    internal static string NormaliseLaterality(string? laterality) =>
         laterality?.Trim().ToUpperInvariant() switch
         {
             "R" => "R",
