@@ -17,7 +17,10 @@
 #        NOISE=6.5 (sensor noise sigma in grey levels; 0 keeps the synthetic file as it is), WARMUP=40 (photographs
 #        each target receives before the window),
 #        HOST_DLL (the RetinaScreen host to measure), BASELINE_HOST_DLL (another build, e.g. before a change, measured
-#        in the same run first), BASELINE_ENV (NAME=value words for that run, e.g. DOTNET_gcServer=1)
+#        in the same run first), BASELINE_ENV (NAME=value words for that run, e.g. DOTNET_gcServer=1),
+#        PERF_OUT (a path: RetinaScreen's window is sampled there by `perf record -g`, with the JIT's perf map on and W^X off so that perf can read the code pages, so
+#        `perf report -i PERF_OUT` names managed frames), JIT_OUT (a path: the methods the JIT compiled during RetinaScreen's
+#        window, with their tier, from DOTNET_JitDisasmSummary)
 set -euo pipefail
 
 K=${1:-1}
@@ -140,7 +143,8 @@ run_retinascreen() { # label host-dll extra-env...
   (cd "$dir" && exec env Urls="http://127.0.0.1:$http" RetinaScreen__DataPath="$dir/data" RetinaScreen__Dicom__Port="$dicom" \
     RetinaScreen__Dicom__BindAddress=127.0.0.1 RetinaScreen__Bootstrap__AdminEmail=bench@localhost \
     RetinaScreen__Bootstrap__AdminPassword="Bench-$(python3 -c 'import secrets; print(secrets.token_hex(12))')-1!" \
-    DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production "$@" \
+    DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production ${PERF_OUT:+DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0} \
+    ${JIT_OUT:+DOTNET_JitDisasmSummary=1 DOTNET_JitStdOutFile=$dir/jit.txt} "$@" \
     dotnet "$dll" >"$dir/host.log" 2>&1) &
   pid=$!; PIDS+=("$pid")
   wait_http "http://127.0.0.1:$http/health/ready"
@@ -151,9 +155,19 @@ run_retinascreen() { # label host-dll extra-env...
   local cpu0 busy0 cpu1 busy1
   # Peak RSS is the window's own: grading the warm-up photographs (4096 px frames) would otherwise set it.
   echo 5 >"/proc/$pid/clear_refs"
+  local perf_pid=""
+  if [[ -n ${PERF_OUT:-} ]]; then
+    perf record -q -F 499 -g -p "$pid" -o "$PERF_OUT" >/dev/null 2>&1 &
+    perf_pid=$!
+    sleep 1
+  fi
+  local jit0=0
+  [[ -z ${JIT_OUT:-} ]] || jit0=$(wc -l <"$dir/jit.txt")
   cpu0=$(cpu_seconds "$pid"); busy0=$(busy_seconds)
   read -r seconds failures < <(send_all "$dicom" RETINASCREEN)
   cpu1=$(cpu_seconds "$pid"); busy1=$(busy_seconds)
+  [[ -z ${JIT_OUT:-} ]] || tail -n "+$((jit0 + 1))" "$dir/jit.txt" >"$JIT_OUT"
+  if [[ -n $perf_pid ]]; then kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; fi
   local stored predicted hwm
   stored=$(sqlite3 "file:$dir/data/retinascreen.db?mode=ro" "SELECT COUNT(*) FROM Instances")
   predicted=$(sqlite3 "file:$dir/data/retinascreen.db?mode=ro" "SELECT COUNT(*) FROM Predictions")
