@@ -12,6 +12,8 @@ public static class DicomDumpCommand
     private const int MaxShownText = 64;
     private const int MaxShownNumbers = 16;
 
+    private static readonly DicomReadOptions DumpOptions = new() { AllowOddLengths = true, DeferValuesLargerThan = 64 * 1024 };
+
     /// <param name="args">The arguments after <c>dicom dump</c>: FILE and optionally --json.</param>
     /// <returns>0 on success, 1 when the file cannot be read, 2 on a usage error.</returns>
     public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
@@ -54,7 +56,8 @@ public static class DicomDumpCommand
         try
         {
             // A dump is a diagnostic view, lenient like dcmdump: odd value lengths from old writers are shown, not refused.
-            file = DicomFile.Open(path, new DicomReadOptions { AllowOddLengths = true });
+            // Large values stay in the file (deflated ones are inflated past) until the JSON model asks for them.
+            file = DicomFile.Open(path, DumpOptions);
         }
         catch (DicomFormatException ex)
         {
