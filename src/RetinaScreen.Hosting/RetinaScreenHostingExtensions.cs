@@ -39,8 +39,15 @@ public static class RetinaScreenHostingExtensions
         builder.Services.Configure<RetinaScreenOptions>(section);
         var options = section.Get<RetinaScreenOptions>() ?? new RetinaScreenOptions();
 
-        // Logged values come from devices and users: the one console formatter escapes what could forge a line.
-        builder.Logging.AddConsole(console => console.FormatterName = EscapingConsoleFormatter.FormatterName);
+        // Logged values come from devices and users: the console log is written by the formatter that escapes what could
+        // forge a line, or as JSON (which escapes it too) where a deployment asks for that; never raw.
+        builder.Logging.AddConsole(console =>
+        {
+            if (console.FormatterName != ConsoleFormatterNames.Json)
+            {
+                console.FormatterName = EscapingConsoleFormatter.FormatterName;
+            }
+        });
         builder.Logging.AddConsoleFormatter<EscapingConsoleFormatter, ConsoleFormatterOptions>();
 
         builder.AddRetinaScreenData();
