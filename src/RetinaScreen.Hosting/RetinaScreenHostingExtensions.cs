@@ -12,6 +12,9 @@ using RetinaScreen.Data;
 using RetinaScreen.Screening;
 using RetinaScreen.Data.Outbox;
 using RetinaScreen.Data.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using RetinaScreen.Hosting.Logging;
 using RetinaScreen.Hosting.Operations;
 using RetinaScreen.Hosting.Outbox;
 using RetinaScreen.Hosting.Schema;
@@ -35,6 +38,17 @@ public static class RetinaScreenHostingExtensions
         var section = builder.Configuration.GetSection(RetinaScreenOptions.SectionName);
         builder.Services.Configure<RetinaScreenOptions>(section);
         var options = section.Get<RetinaScreenOptions>() ?? new RetinaScreenOptions();
+
+        // Logged values come from devices and users: the console log is written by the formatter that escapes what could
+        // forge a line, or as JSON (which escapes it too) where a deployment asks for that; never raw.
+        builder.Logging.AddConsole(console =>
+        {
+            if (console.FormatterName != ConsoleFormatterNames.Json)
+            {
+                console.FormatterName = EscapingConsoleFormatter.FormatterName;
+            }
+        });
+        builder.Logging.AddConsoleFormatter<EscapingConsoleFormatter, ConsoleFormatterOptions>();
 
         builder.AddRetinaScreenData();
         builder.AddScreening();

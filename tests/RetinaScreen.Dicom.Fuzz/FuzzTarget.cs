@@ -5,7 +5,7 @@ using RetinaScreen.Dicom.Json;
 namespace RetinaScreen.Dicom.Fuzz;
 
 /// <summary>
-/// What a hostile file meets in production: the Part 10 reader, the JSON model of everything read, and frame 0 decoded (reduced, as the grader asks, and at full size).
+/// The "dicom" target (<see cref="FuzzTargets"/>), what a hostile file meets in production: the Part 10 reader, the JSON model of everything read, and frame 0 decoded (reduced, as the grader asks, and at full size).
 /// The documented failures (<see cref="DicomFormatException"/>, <see cref="DicomImagingException"/>) are the expected
 /// answers; any other exception, a hang or a runaway allocation is a finding.
 /// </summary>

@@ -1,19 +1,27 @@
-using RetinaScreen.Dicom;
 using RetinaScreen.Dicom.Fuzz;
 using SharpFuzz;
 
+// RetinaScreen.Dicom.Fuzz [TARGET] [FILE...]; TARGET is dicom (the default), deflated or jpeg (FuzzTargets.cs).
 // Under afl-fuzz: one long-lived process, inputs handed over by SharpFuzz's fork server.
 // With file arguments: runs the target over each file once (replaying a finding outside AFL).
-if (args.Length > 0)
+var target = FuzzTargets.Dicom;
+var files = args.AsEnumerable();
+if (args.Length > 0 && FuzzTargets.Find(args[0]) is { } named)
 {
-    foreach (var path in args)
+    target = named;
+    files = args.Skip(1);
+}
+
+if (files.Any())
+{
+    foreach (var path in files)
     {
         using var stream = File.OpenRead(path);
-        FuzzTarget.Run(stream);
-        Console.WriteLine($"ok {path}");
+        target.Run(stream);
+        Console.WriteLine($"ok {target.Name} {path}");
     }
 
     return;
 }
 
-Fuzzer.OutOfProcess.Run(FuzzTarget.Run);
+Fuzzer.OutOfProcess.Run(target.Run);

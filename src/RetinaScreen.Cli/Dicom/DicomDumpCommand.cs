@@ -12,6 +12,10 @@ public static class DicomDumpCommand
     private const int MaxShownText = 64;
     private const int MaxShownNumbers = 16;
 
+    private static readonly DicomReadOptions JsonOptions = new() { AllowOddLengths = true };
+
+    private static readonly DicomReadOptions TreeOptions = JsonOptions with { DeferValuesLargerThan = 64 * 1024 };
+
     /// <param name="args">The arguments after <c>dicom dump</c>: FILE and optionally --json.</param>
     /// <returns>0 on success, 1 when the file cannot be read, 2 on a usage error.</returns>
     public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
@@ -54,7 +58,9 @@ public static class DicomDumpCommand
         try
         {
             // A dump is a diagnostic view, lenient like dcmdump: odd value lengths from old writers are shown, not refused.
-            file = DicomFile.Open(path, new DicomReadOptions { AllowOddLengths = true });
+            // The tree leaves large values in the file (a deflated file's are inflated past); the JSON model writes every
+            // value, read in one pass, within the default inflation limit.
+            file = DicomFile.Open(path, json ? JsonOptions : TreeOptions);
         }
         catch (DicomFormatException ex)
         {

@@ -21,7 +21,7 @@ public static class DicomDatasetReader
             // Deflate (RFC 1951, no zlib header) covers everything after the file meta information (PS3.5 A.5).
             using var deflate = new DeflateStream(new PrefixedStream(reader.Unconsumed(), reader.BaseStream), CompressionMode.Decompress, leaveOpen: true);
             using var inflated = new InflationLimitStream(deflate, options.MaxInflatedLength, reader.Position);
-            var inner = new DicomParser(new DicomStreamReader(inflated), options, explicitVr: true, bigEndian: false);
+            var inner = new DicomParser(new DicomStreamReader(inflated), options, explicitVr: true, bigEndian: false, path, deflatedFrom: reader.Position);
             try
             {
                 inner.ReadTopLevel(dataset);
@@ -116,8 +116,8 @@ internal sealed class InflationLimitStream(Stream inner, long limit, long compre
         _produced += n;
         if (_produced > limit)
         {
-            throw new DicomFormatException(
-                $"The deflated data set inflates to more than the limit of {limit} bytes (DicomReadOptions.MaxInflatedLength)", null, compressedOffset);
+            // Short enough to survive as a DIMSE Error Comment (64 characters) with the number whole.
+            throw new DicomFormatException($"Deflated data set inflates past the limit of {limit} bytes", null, compressedOffset);
         }
 
         return n;

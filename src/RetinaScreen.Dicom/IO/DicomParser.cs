@@ -18,6 +18,7 @@ internal sealed class DicomParser
     private readonly DicomReadOptions _options;
     private readonly string? _deferPath;
     private readonly long _deferOffset;
+    private readonly long? _deflatedFrom;
     private bool _explicitVr;
     private bool _bigEndian;
     private int _elementCount;
@@ -25,7 +26,11 @@ internal sealed class DicomParser
 
     /// <param name="deferPath">The file the stream reads, when values may stay in it.</param>
     /// <param name="deferOffset">The file offset of the reader's position 0.</param>
-    public DicomParser(DicomStreamReader reader, DicomReadOptions options, bool explicitVr, bool bigEndian, string? deferPath = null, long deferOffset = 0)
+    /// <param name="deflatedFrom">
+    /// When the reader reads the inflated data set of <paramref name="deferPath"/>: the file offset where its deflated
+    /// bytes begin. Deferred values are then skipped by inflating past them, and re-inflated from there when used.
+    /// </param>
+    public DicomParser(DicomStreamReader reader, DicomReadOptions options, bool explicitVr, bool bigEndian, string? deferPath = null, long deferOffset = 0, long? deflatedFrom = null)
     {
         _reader = reader;
         _options = options;
@@ -33,6 +38,7 @@ internal sealed class DicomParser
         _bigEndian = bigEndian;
         _deferPath = options.DeferValuesLargerThan is null ? null : deferPath;
         _deferOffset = deferOffset;
+        _deflatedFrom = deflatedFrom;
     }
 
     public int ElementCount => _elementCount;
@@ -309,10 +315,19 @@ internal sealed class DicomParser
         }
 
         var swapUnit = _bigEndian && vr.IsByteOrderSensitive ? (vr == DicomVR.AT ? 2 : vr.UnitSize) : 1;
-        if (_deferPath is not null && length > _options.DeferValuesLargerThan && _reader.CanSeek)
+        if (_deferPath is not null && length > _options.DeferValuesLargerThan && (_reader.CanSeek || _deflatedFrom is not null))
         {
-            var range = new DicomFileRange(_deferPath, _deferOffset + _reader.Position, length);
-            _reader.Skip(length);
+            var range = new DicomFileRange(_deferPath, _deferOffset + _reader.Position, length) { DeflatedFrom = _deflatedFrom };
+            try
+            {
+                // An inflated stream cannot say what is left: the value is inflated and dropped, which also proves it is there.
+                _reader.Skip(length);
+            }
+            catch (EndOfStreamException ex)
+            {
+                throw new DicomFormatException($"The stream ended inside a value of {length} bytes", tag, offset, ex);
+            }
+
             return new DicomBuffer(range, swapUnit);
         }
 

@@ -10,7 +10,8 @@ public sealed record DicomReadOptions
 
     /// <summary>
     /// Values longer than this (bytes) stay in the file as a <see cref="DicomFileRange"/> and are read when used.
-    /// Applies only to files opened by path and not deflated. Null loads everything.
+    /// Applies only to files opened by path; in a deflated file such a value is inflated past and dropped while reading,
+    /// and inflated again when used, so the inflated data set is never held whole. Null loads everything.
     /// </summary>
     public long? DeferValuesLargerThan { get; init; }
 
@@ -23,8 +24,14 @@ public sealed record DicomReadOptions
     /// <summary>Largest single value accepted into memory.</summary>
     public long MaxValueLength { get; init; } = Array.MaxLength;
 
-    /// <summary>Most bytes a deflated data set may inflate to (a deflate bomb claims gigabytes in kilobytes).</summary>
-    public long MaxInflatedLength { get; init; } = 1L << 30;
+    /// <summary>
+    /// Most bytes a deflated data set may inflate to: a deflate bomb claims gigabytes in a few hundred kilobytes, and
+    /// each of them costs inflation time even when deferred. The default (128 MiB) is well above a deflated native
+    /// photograph (a 4,000-pixel RGB image is 48 MB); a reader that knows the largest object it accepts passes that.
+    /// </summary>
+    public long MaxInflatedLength { get; init; } = DefaultMaxInflatedLength;
+
+    public const long DefaultMaxInflatedLength = 128L * 1024 * 1024;
 
     /// <summary>PS3.5 7.1.1 requires even value lengths; some old writers break that rule.</summary>
     public bool AllowOddLengths { get; init; }

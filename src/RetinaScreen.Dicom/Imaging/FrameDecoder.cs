@@ -273,10 +273,11 @@ public static class FrameDecoder
         {
             throw new DicomImagingException($"Cannot decode {Describe(syntax)} frame: {ex.Message}", ex);
         }
-        catch (NullReferenceException ex)
+        catch (Exception ex) when (ex is NullReferenceException or ArgumentOutOfRangeException or IndexOutOfRangeException)
         {
-            // ImageSharp 2.1's JPEG decoder dereferences missing tables on some corrupt streams (fuzz findings in
-            // tests/RetinaScreen.Dicom.Tests/FuzzRegressions); for the caller that is a corrupt frame like any other.
+            // ImageSharp 2.1's JPEG decoder dereferences missing tables, and indexes rows past its colour buffer, on some
+            // corrupt streams (fuzz findings in tests/RetinaScreen.Dicom.Tests/FuzzRegressions); for the caller that is
+            // a corrupt frame like any other.
             throw new DicomImagingException($"Cannot decode {Describe(syntax)} frame: the JPEG stream is corrupt", ex);
         }
     }

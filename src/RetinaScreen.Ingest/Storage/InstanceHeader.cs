@@ -6,7 +6,7 @@ namespace RetinaScreen.Ingest.Storage;
 /// <summary>
 /// The attributes ingest records, read from an arrived Part 10 file. The whole file is parsed — a dataset cut
 /// short anywhere, pixel data included, is refused — but values larger than a few kilobytes (the pixel data)
-/// are only checked against the file's length, never loaded.
+/// are only checked against the file's length (or, deflated, inflated past), never loaded.
 /// </summary>
 internal sealed record InstanceHeader
 {
@@ -16,6 +16,9 @@ internal sealed record InstanceHeader
         MaxDepth = 16,
         MaxElementCount = 100_000,
     };
+
+    /// <summary>The most a deflated data set may inflate to when the caller names no limit of its own.</summary>
+    public const long DefaultMaxInflatedBytes = DicomReadOptions.DefaultMaxInflatedLength;
 
     public required string SopClassUid { get; init; }
     public required string SopInstanceUid { get; init; }
@@ -43,12 +46,21 @@ internal sealed record InstanceHeader
     private string? MetaSopInstanceUid { get; init; }
 
     /// <returns>The header, or null with <paramref name="reason"/> saying why the bytes are not a usable DICOM object.</returns>
-    public static InstanceHeader? TryRead(string path, out string? reason)
+    public static InstanceHeader? TryRead(string path, out string? reason) => TryRead(path, DefaultMaxInflatedBytes, out reason);
+
+    /// <param name="path">The arrived Part 10 file.</param>
+    /// <param name="maxInflatedBytes">
+    /// The most a deflated data set may inflate to (the largest object accepted); one that inflates further is
+    /// refused as unreadable, having cost no more than this much inflation and a few buffers of memory.
+    /// </param>
+    /// <param name="reason">Why the bytes are not a usable DICOM object, when they are not.</param>
+    public static InstanceHeader? TryRead(string path, long maxInflatedBytes, out string? reason)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxInflatedBytes, 1);
         try
         {
             reason = null;
-            return Read(path);
+            return Read(path, ReadOptions with { MaxInflatedLength = maxInflatedBytes });
         }
         catch (DicomFormatException ex)
         {
@@ -64,9 +76,9 @@ internal sealed record InstanceHeader
         }
     }
 
-    private static InstanceHeader Read(string path)
+    private static InstanceHeader Read(string path, DicomReadOptions options)
     {
-        var file = DicomFile.Open(path, ReadOptions);
+        var file = DicomFile.Open(path, options);
         var dataset = file.Dataset;
         string? Text(DicomTag tag) => dataset.GetString(tag) is { Length: > 0 } value ? value : null;
 

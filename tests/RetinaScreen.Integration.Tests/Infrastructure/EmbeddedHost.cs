@@ -102,6 +102,9 @@ public class EmbeddedHost : IAsyncLifetime
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>The host's process id (for reading its memory from /proc).</summary>
+    public int ProcessId => _process?.Id ?? throw new InvalidOperationException("The host has not been started.");
+
     /// <summary>Settings a derived fixture adds or replaces (environment variables of the host process).</summary>
     protected virtual IReadOnlyDictionary<string, string> EnvironmentOverrides { get; } = new Dictionary<string, string>();
 
