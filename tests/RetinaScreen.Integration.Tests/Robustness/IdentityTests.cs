@@ -234,7 +234,7 @@ public sealed class IdentityTests(EmbeddedHost host) : IClassFixture<EmbeddedHos
         var arguments = new List<string> { "-nb" };
         foreach (var assignment in assignments)
         {
-            arguments.AddRange(["-m", assignment]);
+            arguments.AddRange(["-i", assignment]);
         }
 
         arguments.Add(file);
