@@ -387,8 +387,8 @@ namespace RetinaScreen.Migrations.PostgreSql.Migrations
                         .HasColumnType("character varying(256)");
 
                     b.Property<string>("SourceAeTitle")
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
 
                     b.Property<string>("StorageKey")
                         .IsRequired()

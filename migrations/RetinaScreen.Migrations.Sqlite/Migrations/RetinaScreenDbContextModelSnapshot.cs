@@ -372,7 +372,7 @@ namespace RetinaScreen.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<string>("SourceAeTitle")
-                        .HasMaxLength(16)
+                        .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("StorageKey")

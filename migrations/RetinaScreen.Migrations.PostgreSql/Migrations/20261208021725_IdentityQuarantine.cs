@@ -11,6 +11,17 @@ namespace RetinaScreen.Migrations.PostgreSql.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AlterColumn<string>(
+                name: "SourceAeTitle",
+                table: "Instances",
+                type: "character varying(256)",
+                maxLength: 256,
+                nullable: true,
+                oldClrType: typeof(string),
+                oldType: "character varying(16)",
+                oldMaxLength: 16,
+                oldNullable: true);
+
             migrationBuilder.CreateTable(
                 name: "QuarantinedInstances",
                 columns: table => new
@@ -70,6 +81,17 @@ namespace RetinaScreen.Migrations.PostgreSql.Migrations
         {
             migrationBuilder.DropTable(
                 name: "QuarantinedInstances");
+
+            migrationBuilder.AlterColumn<string>(
+                name: "SourceAeTitle",
+                table: "Instances",
+                type: "character varying(16)",
+                maxLength: 16,
+                nullable: true,
+                oldClrType: typeof(string),
+                oldType: "character varying(256)",
+                oldMaxLength: 256,
+                oldNullable: true);
         }
     }
 }
