@@ -22,7 +22,7 @@ public sealed class IdentityConsistencyTests(DistributedSystem system) : IClassF
         var client = new DicomClient();
 
         // Eight UIDs, each sent at the same moment by two associations with different pixel data.
-        const int Pairs = 8;
+        const int Pairs = 16;
         var pairs = Enumerable.Range(0, Pairs).Select(i =>
         {
             var visit = SyntheticVisit.Create(963_500 + i);
@@ -49,15 +49,16 @@ public sealed class IdentityConsistencyTests(DistributedSystem system) : IClassF
         }
 
         // A second photograph of a stored visit under another name: refused, quarantined, then released in the portal.
+        // The camera uses a full 16-character AE title, which the record keeps as "dicom:AE".
         var stored = SyntheticVisit.Create(963_700);
         var first = Path.Combine(folder, "visit-1.dcm");
         OphthalmicPhotographWriter.Create(FundusSynthesizer.Generate(963_701, new FundusSpec { Size = 256, UngradableFraction = 0 }), stored, 1).Save(first);
-        Assert.True(Assert.Single(await client.StoreAsync("127.0.0.1", system.DicomPort, "RENAMER", "RETINASCREEN", [DicomStoreItem.FromFile(first)])).IsSuccess);
+        Assert.True(Assert.Single(await client.StoreAsync("127.0.0.1", system.DicomPort, "RENAMINGCAMERA01", "RETINASCREEN", [DicomStoreItem.FromFile(first)])).IsSuccess);
 
         var renamed = Path.Combine(folder, "visit-2.dcm");
         OphthalmicPhotographWriter.Create(FundusSynthesizer.Generate(963_702, new FundusSpec { Size = 256, UngradableFraction = 0 }),
             stored with { PatientName = "Renamed^Someone" }, 2).Save(renamed);
-        var refused = Assert.Single(await client.StoreAsync("127.0.0.1", system.DicomPort, "RENAMER", "RETINASCREEN", [DicomStoreItem.FromFile(renamed)]));
+        var refused = Assert.Single(await client.StoreAsync("127.0.0.1", system.DicomPort, "RENAMINGCAMERA01", "RETINASCREEN", [DicomStoreItem.FromFile(renamed)]));
         Assert.Equal(DicomStatus.RefusedNotAuthorized, refused.Status);
         Assert.Equal(1, await system.ScalarAsync(
             $"""SELECT count(*) FROM "Patients" WHERE "PatientId" = '{stored.PatientId}' AND "Name" = '{stored.PatientName}'"""));

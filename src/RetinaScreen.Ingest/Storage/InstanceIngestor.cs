@@ -209,15 +209,18 @@ public sealed partial class InstanceIngestor(
         InstanceHeader header, StoredObject stored, IngestRequest request, DateTimeOffset receivedAt, ImageReceived received,
         PendingRelease? release, CancellationToken cancellationToken)
     {
-        // Two attempts: a unique-index conflict on patient/study/series means a concurrent arrival of the same
-        // visit created the row first; the second attempt finds it.
+        // Retried: a unique-index conflict on patient/study/series means a concurrent arrival of the same visit
+        // created the row first, and the next attempt finds it; one more attempt may go to confirming a conflict.
+        var confirmingConflict = false;
         for (var attempt = 1; ; attempt++)
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             // Changes are detected once, just before saving: the audit guard and SaveChanges would each scan again.
             db.ChangeTracker.AutoDetectChangesEnabled = false;
             using var writer = await EnterSqliteWriterAsync(db, cancellationToken);
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await using var transaction = confirmingConflict
+                ? await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken)
+                : await db.Database.BeginTransactionAsync(cancellationToken);
             try
             {
                 var releasing = release is null ? null : await db.QuarantinedInstances.FirstOrDefaultAsync(q => q.Id == release.QuarantineId, cancellationToken);
@@ -257,6 +260,16 @@ public sealed partial class InstanceIngestor(
                 {
                     if (IdentityConflict.Find(header, patient, study, series) is { } conflict)
                     {
+                        // On PostgreSQL each query of a read-committed transaction sees the commits made before it: a
+                        // concurrent arrival of the same visit committing between the patient and the study query looks
+                        // like another patient's study. A conflict is only acted on when one snapshot shows it.
+                        if (_isSqlite is false && !confirmingConflict)
+                        {
+                            await transaction.RollbackAsync(CancellationToken.None);
+                            confirmingConflict = true;
+                            continue;
+                        }
+
                         return await QuarantineAsync(db, transaction, header, stored, request, receivedAt, conflict, cancellationToken);
                     }
                 }
@@ -397,7 +410,7 @@ public sealed partial class InstanceIngestor(
                 await transaction.CommitAsync(cancellationToken);
                 return new Recording(RecordResult.Recorded);
             }
-            catch (DbUpdateException) when (attempt < 3)
+            catch (DbUpdateException) when (attempt < 4)
             {
                 await transaction.RollbackAsync(CancellationToken.None);
                 LogRecordRetried(logger, attempt);
