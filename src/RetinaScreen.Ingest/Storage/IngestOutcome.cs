@@ -5,7 +5,7 @@ public enum IngestResult
     /// <summary>Stored, recorded and published for grading.</summary>
     Stored,
 
-    /// <summary>The SOP Instance UID was already stored: nothing changed, the sender is told success.</summary>
+    /// <summary>The SOP Instance UID was already stored with the same bytes: nothing changed, the sender is told success.</summary>
     Duplicate,
 
     /// <summary>The bytes are not a DICOM object we can read.</summary>

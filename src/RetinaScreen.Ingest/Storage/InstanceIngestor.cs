@@ -198,10 +198,10 @@ public sealed partial class InstanceIngestor(
     }
 
     /// <summary>
-    /// Records the arrival in one transaction: or, when it contradicts what is stored, records its quarantine instead.
-    /// The identity checks use the rows this transaction loads anyway (patient, study, series), so an arrival costs no
-    /// extra query; on SQLite they run under the one writer, on PostgreSQL a concurrent arrival that created a row first
-    /// makes this one fail on a unique index and the next attempt checks against that row.
+    /// Records the arrival in one transaction or, when it contradicts what is stored, its quarantine instead. The
+    /// identity checks use the rows this transaction loads anyway (patient, study, series), so an arrival costs no
+    /// extra query. On SQLite they run under the one writer; on PostgreSQL a concurrent arrival that created a row first
+    /// makes this one fail on a unique index, and the next attempt checks against that row.
     /// </summary>
     /// <param name="release">Set when an administrator released a quarantined object: it takes the stored identity it
     /// conflicted with, and its quarantine record is closed in the same transaction.</param>
