@@ -17,6 +17,7 @@ public sealed class RetinaScreenDbContext(DbContextOptions<RetinaScreenDbContext
     public DbSet<Study> Studies => Set<Study>();
     public DbSet<Series> Series => Set<Series>();
     public DbSet<Instance> Instances => Set<Instance>();
+    public DbSet<QuarantinedInstance> QuarantinedInstances => Set<QuarantinedInstance>();
     public DbSet<ScreeningCase> Screenings => Set<ScreeningCase>();
     public DbSet<ModelVersion> ModelVersions => Set<ModelVersion>();
     public DbSet<Prediction> Predictions => Set<Prediction>();

@@ -27,6 +27,43 @@ public static class DicomUids
     public const string SecondaryCapture = "1.2.840.10008.5.1.4.1.1.7";
     public const string EncapsulatedPdf = "1.2.840.10008.5.1.4.1.1.104.1";
 
+    /// <summary>Longest UID value (PS3.5 9.1: UI is at most 64 characters).</summary>
+    public const int MaxLength = 64;
+
+    /// <summary>
+    /// Whether <paramref name="uid"/> is a UID as PS3.5 9.1 defines it: at most 64 characters, components of the digits
+    /// 0-9 separated by single periods, no empty component, and no leading zero in a component of more than one digit.
+    /// A trailing NUL (the padding of UI) must already have been removed.
+    /// </summary>
+    public static bool IsValid(string? uid)
+    {
+        if (string.IsNullOrEmpty(uid) || uid.Length > MaxLength)
+        {
+            return false;
+        }
+
+        var componentStart = 0;
+        for (var i = 0; i <= uid.Length; i++)
+        {
+            if (i == uid.Length || uid[i] == '.')
+            {
+                var length = i - componentStart;
+                if (length == 0 || (length > 1 && uid[componentStart] == '0'))
+                {
+                    return false;
+                }
+
+                componentStart = i + 1;
+            }
+            else if (!char.IsAsciiDigit(uid[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Human-readable name of a known UID, or null.</summary>
     public static string? NameOf(string uid) => uid switch
     {

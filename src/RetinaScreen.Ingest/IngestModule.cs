@@ -17,6 +17,7 @@ using RetinaScreen.Hosting.Storage;
 using RetinaScreen.Ingest.Associations;
 using RetinaScreen.Ingest.DicomWeb;
 using RetinaScreen.Ingest.Devices;
+using RetinaScreen.Ingest.Quarantine;
 using RetinaScreen.Ingest.Queue;
 using RetinaScreen.Ingest.Storage;
 
@@ -80,10 +81,11 @@ public static class IngestModule
         return builder;
     }
 
-    /// <summary>The camera queue's consumer; hosts add it where they configure the bus.</summary>
+    /// <summary>The camera queue's consumer and the quarantine releases; hosts add them where they configure the bus.</summary>
     public static IBusRegistrationConfigurator AddIngestConsumers(this IBusRegistrationConfigurator bus)
     {
         bus.AddConsumer<SubmitDicomInstanceConsumer, SubmitDicomInstanceConsumerDefinition>();
+        bus.AddConsumer<QuarantineReleaseConsumer, QuarantineReleaseConsumerDefinition>();
         return bus;
     }
 

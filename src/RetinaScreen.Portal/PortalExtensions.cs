@@ -16,6 +16,7 @@ using RetinaScreen.Hosting.Devices;
 using RetinaScreen.Portal.Accounts;
 using RetinaScreen.Portal.Devices;
 using RetinaScreen.Portal.Images;
+using RetinaScreen.Portal.Quarantine;
 using RetinaScreen.Portal.ReadingRoom;
 using RetinaScreen.Portal.Shell;
 using RetinaScreen.Portal.Slides;
@@ -105,6 +106,8 @@ public static class PortalExtensions
         devices.MapPost("/", RegisterDevice.HandleAsync);
         devices.MapPatch("/{id:long}", UpdateDevice.HandleAsync).Accepts<UpdateDevice.Request>("application/json", "application/merge-patch+json");
         devices.MapPost("/{id:long}/token", RotateDeviceToken.HandleAsync);
+
+        QuarantineEndpoints.Map(admin);
 
         app.MapOpenApi();
         PortalShell.Map(app);

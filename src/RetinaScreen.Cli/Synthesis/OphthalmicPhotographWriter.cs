@@ -54,13 +54,19 @@ public sealed record SyntheticVisit(
     {
         var rng = new Random(seed);
         var camera = Cameras[rng.Next(Cameras.Length)];
-        var birth = new DateTime(1940, 1, 1).AddDays(rng.Next(0, 365 * 55));
+        _ = rng.Next(0, 365 * 55);
         var acquired = new DateTime(2026, 1, 5, 8, 0, 0).AddDays(rng.Next(0, 300)).AddMinutes(rng.Next(0, 9 * 60));
+        var patientNumber = rng.Next(1_000_000, 9_999_999);
+        _ = (rng.Next(FamilyNames.Length), rng.Next(GivenNames.Length), rng.Next(2));
+        // The person follows from the Patient ID, as in a real registry: two visits that draw the same ID are the same
+        // patient, so a large synthetic set never sends one ID with two names (which ingest would quarantine).
+        var person = new Random(patientNumber);
+        var birth = new DateTime(1940, 1, 1).AddDays(person.Next(0, 365 * 55));
         return new SyntheticVisit(
-            PatientId: "SYN" + rng.Next(1_000_000, 9_999_999).ToString(CultureInfo.InvariantCulture),
-            PatientName: $"{FamilyNames[rng.Next(FamilyNames.Length)]}^{GivenNames[rng.Next(GivenNames.Length)]}",
+            PatientId: "SYN" + patientNumber.ToString(CultureInfo.InvariantCulture),
+            PatientName: $"{FamilyNames[person.Next(FamilyNames.Length)]}^{GivenNames[person.Next(GivenNames.Length)]}",
             BirthDate: birth.ToString("yyyyMMdd", CultureInfo.InvariantCulture),
-            Sex: rng.Next(2) == 0 ? "F" : "M",
+            Sex: person.Next(2) == 0 ? "F" : "M",
             StudyInstanceUid: Uid(seed, "study"),
             SeriesInstanceUid: Uid(seed, "series"),
             AcquiredAt: acquired,

@@ -15,7 +15,8 @@ internal sealed class InstanceConfiguration : IEntityTypeConfiguration<Instance>
         builder.Property(i => i.Laterality).HasMaxLength(DicomLengths.CodeString);
         builder.Property(i => i.StorageKey).HasMaxLength(DicomLengths.StorageKey);
         builder.Property(i => i.Sha256).HasMaxLength(DicomLengths.Sha256);
-        builder.Property(i => i.SourceAeTitle).HasMaxLength(DicomLengths.AeTitle);
+        // Not the bare AE title: the sender as ingest names it ("dicom:AE", "stow:device", "queue:device"), as audit actors are.
+        builder.Property(i => i.SourceAeTitle).HasMaxLength(256);
         builder.Property(i => i.SourceAddress).HasMaxLength(DicomLengths.NetworkAddress);
 
         // The idempotency key of the pipeline: a re-sent instance finds its row instead of making a second one.

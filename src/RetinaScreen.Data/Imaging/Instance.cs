@@ -20,7 +20,7 @@ public sealed class Instance
     /// <summary>Lower-case hex SHA-256 of the stored Part 10 file.</summary>
     public required string Sha256 { get; set; }
     public long SizeBytes { get; set; }
-    /// <summary>Calling AE title (or API client) that delivered it.</summary>
+    /// <summary>The sender that delivered it, as ingest names it: "dicom:CALLINGAE", "stow:device" or "queue:device".</summary>
     public string? SourceAeTitle { get; set; }
     public string? SourceAddress { get; set; }
     public DateTimeOffset ReceivedAt { get; set; }

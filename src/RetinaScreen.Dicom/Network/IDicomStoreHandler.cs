@@ -83,7 +83,11 @@ public static class DicomStatus
     /// <summary>Refused: SOP class not supported.</summary>
     public const ushort SopClassNotSupported = 0x0122;
 
+    /// <summary>Failure: duplicate SOP instance (PS3.7 C.5.8).</summary>
     public const ushort DuplicateSopInstance = 0x0111;
+
+    /// <summary>Refused: not authorized (PS3.7 C.5.16).</summary>
+    public const ushort RefusedNotAuthorized = 0x0124;
 
     public const ushort DuplicateInvocation = 0x0210;
 

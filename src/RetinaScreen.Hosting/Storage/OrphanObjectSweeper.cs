@@ -65,7 +65,7 @@ public sealed partial class OrphanObjectSweeper(
 
     /// <summary>
     /// One pass. An object older than the grace age is checked against every key the database holds (instances,
-    /// prediction and slide-analysis heatmaps); an unreferenced one is first moved aside, and deleted only if it is still old then. The
+    /// quarantined objects not discarded, prediction and slide-analysis heatmaps); an unreferenced one is first moved aside, and deleted only if it is still old then. The
     /// store is content-addressed: an identical arrival re-stores the same key with a fresh file, and if that
     /// happened just before the move, the moved file is fresh and goes back (same bytes), so its row, about to be
     /// committed, finds it. If it happens after the move, the arrival's new file is simply left in place.
@@ -145,6 +145,10 @@ public sealed partial class OrphanObjectSweeper(
         referenced.UnionWith(await db.Instances.Where(i => keys.Contains(i.StorageKey)).Select(i => i.StorageKey).ToListAsync(cancellationToken));
         referenced.UnionWith(await db.Predictions.Where(p => p.HeatmapKey != null && keys.Contains(p.HeatmapKey))
             .Select(p => p.HeatmapKey!).ToListAsync(cancellationToken));
+        // A quarantined object is kept until an administrator discards it; a discarded one is swept like any orphan.
+        referenced.UnionWith(await db.QuarantinedInstances
+            .Where(q => q.Status != RetinaScreen.Data.Imaging.QuarantineStatus.Discarded && keys.Contains(q.StorageKey))
+            .Select(q => q.StorageKey).ToListAsync(cancellationToken));
         referenced.UnionWith(await db.SlideAnalyses.Where(a => a.HeatmapKey != null && keys.Contains(a.HeatmapKey))
             .Select(a => a.HeatmapKey!).ToListAsync(cancellationToken));
         return referenced;

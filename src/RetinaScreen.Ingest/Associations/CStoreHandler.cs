@@ -37,6 +37,11 @@ public sealed class CStoreHandler(InstanceIngestor ingestor, DeviceDirectory dev
         IngestResult.RejectedSopClass => DicomStoreResult.Failure(DicomStatus.SopClassNotSupported, Truncate(outcome.Reason)),
         IngestResult.RejectedInvalid => DicomStoreResult.Failure(DicomStatus.DataSetDoesNotMatchSopClass, Truncate(outcome.Reason)),
         IngestResult.OutOfResources => DicomStoreResult.Failure(DicomStatus.OutOfResources, Truncate(outcome.Reason)),
+        // The sender may not change a stored patient's identity nor add to another patient's study; the object is
+        // kept in quarantine and the comment says which conflict. A refusal, so the sender does not retry unchanged.
+        IngestResult.QuarantinedIdentityConflict => DicomStoreResult.Failure(DicomStatus.RefusedNotAuthorized, Truncate(outcome.Reason)),
+        // A failure, never a success: the sender must not take this object for stored and delete its copy.
+        IngestResult.QuarantinedInstanceConflict => DicomStoreResult.Failure(DicomStatus.DuplicateSopInstance, Truncate(outcome.Reason)),
         _ => DicomStoreResult.Failure(DicomStatus.ProcessingFailure),
     };
 

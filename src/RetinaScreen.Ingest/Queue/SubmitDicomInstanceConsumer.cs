@@ -24,7 +24,7 @@ public sealed partial class SubmitDicomInstanceConsumer(
     ILogger<SubmitDicomInstanceConsumer> logger) : IConsumer<SubmitDicomInstance>
 {
     /// <summary>PS3.7 C.5: Refused, not authorized.</summary>
-    public const ushort NotAuthorized = 0x0124;
+    public const ushort NotAuthorized = DicomStatus.RefusedNotAuthorized;
 
     public async Task Consume(ConsumeContext<SubmitDicomInstance> context)
     {

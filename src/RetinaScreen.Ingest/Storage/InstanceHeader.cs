@@ -120,6 +120,12 @@ internal sealed record InstanceHeader
             return "SOP Class UID (0008,0016) and SOP Instance UID (0008,0018) are required.";
         }
 
+        // Before anything compares or echoes a UID: a malformed one is named by its attribute, never quoted.
+        if (InvalidIdentifierOrLength() is { } malformed)
+        {
+            return malformed;
+        }
+
         if (declaredSopClassUid is not null && !string.Equals(declaredSopClassUid, SopClassUid, StringComparison.Ordinal))
         {
             return $"The data set's SOP Class UID {SopClassUid} differs from the declared {declaredSopClassUid}.";
@@ -154,6 +160,59 @@ internal sealed record InstanceHeader
         if (!HasPixelData || Rows is null or <= 0 || Columns is null or <= 0)
         {
             return "An image needs Pixel Data (7FE0,0010), Rows and Columns.";
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether the SOP Instance UID may be quoted back to the sender (it is a well-formed UID).</summary>
+    public bool HasValidSopInstanceUid => DicomUids.IsValid(SopInstanceUid);
+
+    /// <summary>Whether the SOP Class UID may be quoted back to the sender (it is a well-formed UID).</summary>
+    public bool HasValidSopClassUid => DicomUids.IsValid(SopClassUid);
+
+    /// <returns>
+    /// What breaks PS3.5 among the UIDs (9.1) and the values ingest records (6.2 lengths), or null. The database columns
+    /// are sized by the same limits: a value beyond them would fail the commit, which a sender would retry forever.
+    /// </returns>
+    private string? InvalidIdentifierOrLength()
+    {
+        foreach (var (uid, name) in (ReadOnlySpan<(string, string)>)
+        [
+            (SopClassUid, "SOP Class UID (0008,0016)"),
+            (SopInstanceUid, "SOP Instance UID (0008,0018)"),
+            (StudyInstanceUid, "Study Instance UID (0020,000D)"),
+            (SeriesInstanceUid, "Series Instance UID (0020,000E)"),
+            (TransferSyntaxUid, "Transfer Syntax UID (0002,0010)"),
+        ])
+        {
+            // Empty study and series UIDs are reported as missing further on.
+            if (uid.Length > 0 && !DicomUids.IsValid(uid))
+            {
+                return $"{name} is not a valid UID (PS3.5 9.1).";
+            }
+        }
+
+        foreach (var (value, vr, name) in (ReadOnlySpan<(string?, DicomVR, string)>)
+        [
+            (PatientId, DicomVR.LO, "Patient ID (0010,0020)"),
+            (IssuerOfPatientId, DicomVR.LO, "Issuer of Patient ID (0010,0021)"),
+            (PatientName, DicomVR.PN, "Patient's Name (0010,0010)"),
+            (PatientBirthDate, DicomVR.DA, "Patient's Birth Date (0010,0030)"),
+            (PatientSex, DicomVR.CS, "Patient's Sex (0010,0040)"),
+            (StudyDate, DicomVR.DA, "Study Date (0008,0020)"),
+            (AccessionNumber, DicomVR.SH, "Accession Number (0008,0050)"),
+            (StudyDescription, DicomVR.LO, "Study Description (0008,1030)"),
+            (InstitutionName, DicomVR.LO, "Institution Name (0008,0080)"),
+            (Modality, DicomVR.CS, "Modality (0008,0060)"),
+            (Manufacturer, DicomVR.LO, "Manufacturer (0008,0070)"),
+            (ManufacturerModelName, DicomVR.LO, "Model Name (0008,1090)"),
+        ])
+        {
+            if (!DicomValueLengths.Fits(vr, value))
+            {
+                return $"{name} is too long for its VR ({vr.Code}).";
+            }
         }
 
         return null;
