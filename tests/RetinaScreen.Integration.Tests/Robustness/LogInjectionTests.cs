@@ -1,4 +1,4 @@
-using System.Text;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
@@ -8,11 +8,12 @@ using RetinaScreen.Dicom.IO;
 using RetinaScreen.Dicom.Network;
 using RetinaScreen.Hosting.Logging;
 using RetinaScreen.Integration.Tests.Infrastructure;
+using RetinaScreen.Integration.Tests.Ingest;
 
 namespace RetinaScreen.Integration.Tests.Robustness;
 
 /// <summary>
-/// Values from outside reach log messages (a rejected object's SOP Class UID, an exception quoting a file name). The
+/// Values from outside reach log messages (a sender's AE title, an exception quoting a file name). The
 /// console formatter every process uses escapes control characters, so such a value can neither forge a log line
 /// nor send escape sequences to the terminal of whoever reads the log.
 /// </summary>
@@ -20,9 +21,6 @@ public sealed class LogInjectionTests(EmbeddedHost host) : IClassFixture<Embedde
 {
     private const string ForgedLine = "info: RetinaScreen.Ingest.Storage.InstanceIngestor[4001]";
     private const string Hostile = "1.2.840.10008.5.1.4.1.1.77.1.5.1\n" + ForgedLine + "\u001b[31m\u001b]0;owned\u0007\r\u0085";
-
-    /// <summary>What a sender can put in a UI value: ASCII bytes, so no C1 control.</summary>
-    private const string NetworkHostile = "1.2.840.10008.5.1.4.1.1.77.1.5.1\n" + ForgedLine + "\u001b[31m\u001b]0;owned\u0007";
 
     private readonly string _work = Directory.CreateTempSubdirectory("retinascreen-loginject-").FullName;
 
@@ -65,32 +63,40 @@ public sealed class LogInjectionTests(EmbeddedHost host) : IClassFixture<Embedde
     }
 
     [Fact]
-    public async Task REQ_DCM_13_A_SOP_Class_UID_with_a_line_feed_and_escape_codes_reaches_the_hosts_log_escaped()
+    public async Task REQ_DCM_13_A_calling_AE_title_with_a_line_feed_and_escape_codes_reaches_the_hosts_log_escaped()
     {
-        var instance = DicomUidGenerator.NewUid();
-        var dataset = new DicomDataset()
-            .Add(new DicomPrimitive(DicomTag.SopClassUid, DicomVR.UI, Uid(NetworkHostile)))
-            .Set(DicomTag.SopInstanceUid, instance)
-            .Set(DicomTag.StudyInstanceUid, DicomUidGenerator.NewUid())
-            .Set(DicomTag.SeriesInstanceUid, DicomUidGenerator.NewUid())
-            .Set(DicomTag.PatientId, "IT-LOG")
-            .Set(DicomTag.Rows, 16)
-            .Set(DicomTag.Columns, 16)
-            .Set(DicomTag.PixelData, DicomVR.OB, new byte[16 * 16]);
-        var bytes = DicomDatasetWriter.ToArray(dataset, DicomUids.ExplicitVrLittleEndian);
+        // Ingest refuses a malformed UID without quoting it, so the sender's own name is the value that reaches the
+        // log: every stored object is logged with the calling AE title, 16 bytes the sender chooses. The PDUs are
+        // written by hand because our own client refuses such a title.
+        const string hostileAe = "A\n\u001b[31mINJECTED";
+        var file = await TestImages.Img2DcmOphthalmicAsync(TestImages.FundusJpeg(_work, 960_920), Path.Combine(_work, "ae.dcm"), "R", "IT-LOG");
+        var sop = await TestImages.ReadSopInstanceUidAsync(file);
+        var implicitFile = Path.Combine(_work, "ae-implicit.dcm");
+        Assert.Equal(0, (await ExternalTool.RunAsync("dcmdjpeg", ["+ti", file, implicitFile])).ExitCode);
+        var dataset = Part10.Dataset(implicitFile);
 
-        var results = await new DicomClient().StoreAsync("127.0.0.1", host.DicomPort, "LOGINJECT", "RETINASCREEN",
-            [new DicomStoreItem(DicomUids.OphthalmicPhotography8Bit, instance, DicomUids.ExplicitVrLittleEndian, () => new MemoryStream(bytes, writable: false))]);
+        using (var client = new TcpClient())
+        {
+            await client.ConnectAsync("127.0.0.1", host.DicomPort);
+            var stream = client.GetStream();
+            await stream.WriteAsync(RawAssociation.AssociateRequest("RETINASCREEN", hostileAe, RawAssociation.OphthalmicPhotography8Bit));
+            Assert.Equal(0x02, await RawAssociation.ReadPduTypeAsync(stream, TimeSpan.FromSeconds(30)));
+            await stream.WriteAsync(RawAssociation.PData(1, command: true, last: true, RawAssociation.CStoreCommand(RawAssociation.OphthalmicPhotography8Bit, sop)));
+            const int fragment = 16 * 1024;
+            for (var offset = 0; offset < dataset.Length; offset += fragment)
+            {
+                var length = Math.Min(fragment, dataset.Length - offset);
+                await stream.WriteAsync(RawAssociation.PData(1, command: false, last: offset + length == dataset.Length, dataset.AsSpan(offset, length)));
+            }
 
-        var result = Assert.Single(results);
-        Assert.Equal(DicomStoreOutcome.Sent, result.Outcome);
-        Assert.False(result.IsSuccess, $"status 0x{result.Status:X4}");
-        await WaitForAsync(() => host.Log.Contains("\\x1b[31m", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+            Assert.Equal(0x04, await RawAssociation.ReadPduTypeAsync(stream, TimeSpan.FromSeconds(30)));
+        }
+
+        await WaitForAsync(() => host.Log.Contains("A\\n\\x1b[31mINJECTED", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
         var log = host.Log;
+        Assert.Contains("A\\n\\x1b[31mINJECTED", log, StringComparison.Ordinal);
         Assert.DoesNotContain('\u001b', log);
-        Assert.DoesNotContain('\u0085', log);
-        Assert.DoesNotContain(log.Split('\n'), l => l.StartsWith(ForgedLine, StringComparison.Ordinal));
-        Assert.Contains("1.2.840.10008.5.1.4.1.1.77.1.5.1\\n" + ForgedLine + "\\x1b[31m", log, StringComparison.Ordinal);
+        Assert.DoesNotContain(log.Split('\n'), l => l.StartsWith("\u001b[31mINJECTED", StringComparison.Ordinal));
 
         await HostStillServes.AssertAsync(host, _work, 960_910);
     }
@@ -104,12 +110,6 @@ public sealed class LogInjectionTests(EmbeddedHost host) : IClassFixture<Embedde
         catch (IOException)
         {
         }
-    }
-
-    private static byte[] Uid(string value)
-    {
-        var bytes = Encoding.ASCII.GetBytes(value);
-        return bytes.Length % 2 == 0 ? bytes : [.. bytes, 0];
     }
 
     private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout)
