@@ -185,9 +185,10 @@ public static class FrameDecoder
     }
 
     /// <summary>The refusal of a JPEG stream whose frame header does not match the data set's Columns and Rows, given
-    /// before any pixel memory is taken, whichever decoder reads it.</summary>
+    /// before any pixel memory is taken, whichever decoder reads it. Short, as every damage message is: a C-STORE error
+    /// comment keeps only 64 characters.</summary>
     internal static DicomImagingException JpegSizeDiffers(int jpegWidth, int jpegHeight, int columns, int rows) =>
-        DicomImagingException.Damaged($"the JPEG stream is {jpegWidth}x{jpegHeight} but the data set says {columns}x{rows}.");
+        DicomImagingException.Damaged($"JPEG is {jpegWidth}x{jpegHeight}, data set says {columns}x{rows}.");
 
     private static bool IsNative(string syntax) =>
         syntax is DicomUids.ImplicitVrLittleEndian or DicomUids.ExplicitVrLittleEndian or DicomUids.ExplicitVrBigEndian or DicomUids.DeflatedExplicitVrLittleEndian;

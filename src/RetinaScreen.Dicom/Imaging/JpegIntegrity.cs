@@ -100,7 +100,7 @@ internal static class JpegIntegrity
         VerifyFrame(frame, columns, rows, samplesPerPixel);
         if (!EndsWithEndOfImage(tail))
         {
-            throw DicomImagingException.Damaged("the JPEG stream has no end-of-image marker: it was cut short.");
+            throw DicomImagingException.Damaged("JPEG has no end-of-image marker: cut short.");
         }
 
         if (IsHuffmanSequential(frame.Marker))
@@ -137,7 +137,7 @@ internal static class JpegIntegrity
 
         if (frame.Components != samplesPerPixel)
         {
-            throw DicomImagingException.Damaged($"the JPEG stream has {frame.Components} components but the data set says {samplesPerPixel} samples per pixel.");
+            throw DicomImagingException.Damaged($"JPEG has {frame.Components} components, data set says {samplesPerPixel} samples per pixel.");
         }
     }
 
@@ -170,7 +170,7 @@ internal static class JpegIntegrity
     private static long MinimumEntropyBytes(long blocks) => blocks * 2 / 8;
 
     private static DicomImagingException TooShort(long bytes, FrameHeader frame) =>
-        DicomImagingException.Damaged($"{bytes} bytes of JPEG data cannot hold a {frame.Width}x{frame.Height} image of {frame.Components} components.");
+        DicomImagingException.Damaged($"{bytes} bytes cannot hold a {frame.Width}x{frame.Height} image.");
 
     private sealed class HuffmanTable
     {
@@ -235,7 +235,7 @@ internal static class JpegIntegrity
             {
                 if (i + 2 > jpeg.Length)
                 {
-                    throw DicomImagingException.Damaged("the JPEG stream has no end-of-image marker: it was cut short.");
+                    throw DicomImagingException.Damaged("JPEG has no end-of-image marker: cut short.");
                 }
 
                 if (jpeg[i] != 0xFF)
@@ -268,7 +268,7 @@ internal static class JpegIntegrity
 
                 if (i + 4 > jpeg.Length)
                 {
-                    throw DicomImagingException.Damaged("the JPEG stream has no end-of-image marker: it was cut short.");
+                    throw DicomImagingException.Damaged("JPEG has no end-of-image marker: cut short.");
                 }
 
                 var length = BinaryPrimitives.ReadUInt16BigEndian(jpeg[(i + 2)..]);
@@ -402,7 +402,7 @@ internal static class JpegIntegrity
                 }
             }
 
-            throw DicomImagingException.Damaged("the JPEG stream has no end-of-image marker: it was cut short.");
+            throw DicomImagingException.Damaged("JPEG has no end-of-image marker: cut short.");
         }
 
         /// <summary>Reads every code of a sequential Huffman scan; returns the length of its entropy-coded data.</summary>
@@ -629,7 +629,7 @@ internal static class JpegIntegrity
             if (marker < 0)
             {
                 // No marker at all: the stream was cut short after its last block.
-                throw DicomImagingException.Damaged("the JPEG stream has no end-of-image marker: it was cut short.");
+                throw DicomImagingException.Damaged("JPEG has no end-of-image marker: cut short.");
             }
 
             // Whole bytes still in the buffer were read ahead but not used.

@@ -13,7 +13,7 @@ internal static class NativeFrameDecoder
         var offset = frameLength * frame;
         if (offset + frameLength > pixelData.Length)
         {
-            throw DicomImagingException.Damaged($"the pixel data holds {pixelData.Length} bytes; frame {frame} of {info.Columns}x{info.Rows} needs bytes {offset} to {offset + frameLength}.");
+            throw DicomImagingException.Damaged($"pixel data holds {pixelData.Length} bytes; frame {frame} of {info.Columns}x{info.Rows} needs bytes {offset} to {offset + frameLength}.");
         }
 
         if (frameLength > Array.MaxLength)

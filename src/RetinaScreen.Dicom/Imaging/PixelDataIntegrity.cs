@@ -55,7 +55,7 @@ public static class PixelDataIntegrity
         if (length < needed)
         {
             throw DicomImagingException.Damaged(
-                $"the pixel data holds {length} bytes; {info.NumberOfFrames} frame(s) of {info.Columns}x{info.Rows}, {info.SamplesPerPixel} sample(s) of {info.BitsAllocated} bits need {needed}.");
+                $"pixel data holds {length} bytes, needs {needed} ({info.NumberOfFrames} frame(s) of {info.Columns}x{info.Rows}, {info.SamplesPerPixel} sample(s) of {info.BitsAllocated} bits).");
         }
     }
 

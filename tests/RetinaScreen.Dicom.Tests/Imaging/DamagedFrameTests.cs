@@ -57,7 +57,7 @@ public sealed class DamagedFrameTests
         var file = Photograph(Jpeg());
         file.Dataset.Set(DicomTag.Rows, 1536).Set(DicomTag.Columns, 2048);
 
-        AssertDamaged(() => Decode(file, minimumSide), "1024x1024 but the data set says 2048x1536");
+        AssertDamaged(() => Decode(file, minimumSide), "JPEG is 1024x1024, data set says 2048x1536");
         Assert.Contains("1024x1024", PixelDataIntegrity.FindDamage(file.Dataset, file.TransferSyntaxUid), StringComparison.Ordinal);
     }
 
@@ -112,7 +112,7 @@ public sealed class DamagedFrameTests
         dataset.Add(new DicomPrimitive(DicomTag.PixelData, DicomVR.OB, new DicomBuffer(whole.AsMemory(0, whole.Length - 64 * 3))));
 
         AssertDamaged(() => FrameDecoder.Decode(dataset), "needs bytes 0 to 9216");
-        Assert.Contains("need 9216", PixelDataIntegrity.FindDamage(dataset, DicomUids.ExplicitVrLittleEndian), StringComparison.Ordinal);
+        Assert.Contains("needs 9216", PixelDataIntegrity.FindDamage(dataset, DicomUids.ExplicitVrLittleEndian), StringComparison.Ordinal);
     }
 
     [Fact]

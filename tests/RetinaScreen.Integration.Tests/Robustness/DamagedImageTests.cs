@@ -18,7 +18,7 @@ public sealed class DamagedImageTests(EmbeddedHost host) : IClassFixture<Embedde
 
     [Theory]
     [InlineData("cut-at-85-percent", 961_001, "no end-of-image marker")]
-    [InlineData("rows-and-columns-disagree-with-the-jpeg", 961_002, "the data set says 512x512")]
+    [InlineData("rows-and-columns-disagree-with-the-jpeg", 961_002, "data set says 512x512")]
     [InlineData("header-claims-65500-square", 961_003, "cannot hold a 65500x65500 image")]
     [InlineData("native-12-bytes-for-65535-square", 961_004, "holds 12 bytes")]
     public async Task REQ_PIPE_21_visibly_damaged_pixel_data_is_refused_at_ingest_with_its_reason(string damage, int seed, string reason)
@@ -79,7 +79,11 @@ public sealed class DamagedImageTests(EmbeddedHost host) : IClassFixture<Embedde
         switch (damage)
         {
             case "cut-at-85-percent":
-                return await Img2DcmAsync(jpeg[..(jpeg.Length * 85 / 100)], output, patientId);
+                // img2dcm refuses a cut JPEG file, so the photograph is cut inside the DICOM file, as a transfer or a
+                // disk would cut it: its one fragment keeps 85 % of its bytes.
+                await TestImages.Img2DcmOphthalmicAsync(intact, output, "R", patientId);
+                await CutFragmentAsync(output, percent: 85);
+                return output;
             case "cut-at-60-percent-with-end-of-image":
                 return await Img2DcmAsync([.. jpeg[..(jpeg.Length * 60 / 100)], 0xFF, 0xD9], output, patientId);
             case "rows-and-columns-disagree-with-the-jpeg":
@@ -108,11 +112,28 @@ public sealed class DamagedImageTests(EmbeddedHost host) : IClassFixture<Embedde
         }
     }
 
-    private async Task<string> Img2DcmAsync(byte[] jpeg, string output, string patientId)
+    private static async Task<string> Img2DcmAsync(byte[] jpeg, string output, string patientId)
     {
         var damaged = Path.ChangeExtension(output, ".jpg");
         await File.WriteAllBytesAsync(damaged, jpeg);
         return await TestImages.Img2DcmOphthalmicAsync(damaged, output, "R", patientId);
+    }
+
+    /// <summary>Cuts the single JPEG fragment img2dcm writes (after an empty offset table item) to
+    /// <paramref name="percent"/> of its length and closes the pixel data sequence after it.</summary>
+    private static async Task CutFragmentAsync(string file, int percent)
+    {
+        var bytes = await File.ReadAllBytesAsync(file);
+        var jpeg = bytes.AsSpan().IndexOf([(byte)0xFF, (byte)0xD8, (byte)0xFF]);
+        var item = jpeg - 8;
+        Assert.True(item > 0 && bytes.AsSpan(item, 4).SequenceEqual(new byte[] { 0xFE, 0xFF, 0x00, 0xE0 }), "img2dcm's fragment item was not where expected");
+        var kept = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(item + 4)) * percent / 100 & ~1;
+        var cut = new byte[jpeg + kept + 8];
+        bytes.AsSpan(0, jpeg).CopyTo(cut);
+        BinaryPrimitives.WriteUInt32LittleEndian(cut.AsSpan(item + 4), (uint)kept);
+        bytes.AsSpan(jpeg, kept).CopyTo(cut.AsSpan(jpeg));
+        new byte[] { 0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0 }.CopyTo(cut.AsSpan(jpeg + kept));
+        await File.WriteAllBytesAsync(file, cut);
     }
 
     private static async Task DcmodifyAsync(string file, params string[] assignments)
