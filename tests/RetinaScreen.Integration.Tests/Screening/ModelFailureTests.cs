@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
@@ -54,9 +55,10 @@ public sealed class ModelFailureTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task REQ_PIPE_23_a_grading_that_faults_after_its_retries_sends_the_case_to_review_with_the_failure()
+    public async Task REQ_PIPE_23_REQ_PIPE_25_a_grading_that_faults_after_its_retries_sends_the_case_to_review_with_the_failure()
     {
         var (study, sop) = await ArriveAsync(961_100, receivedAgo: TimeSpan.Zero);
+        using var failures = new FailureCounter();
 
         await _harness.Bus.Publish(new ImageReceived
         {
@@ -75,17 +77,24 @@ public sealed class ModelFailureTests : IAsyncLifetime
             "SELECT COUNT(*) FROM AuditEvents WHERE Action = 'case.model-failed' AND EntityId = $uid AND Details LIKE '%grading failed%'", ("$uid", study)));
         Assert.Equal(1, await Database.CountAsync(
             "SELECT COUNT(*) FROM OutboxMessages WHERE Type = $type AND Payload LIKE '%' || $uid || '%'", ("$type", typeof(ScreeningGraded).FullName!), ("$uid", study)));
+        Assert.True(failures.Of("grading-fault") >= 1, "retinascreen.screenings.failed{cause=grading-fault} was not counted");
     }
 
     [Fact]
-    public async Task REQ_PIPE_24_a_case_idle_past_the_timeout_is_sent_to_review_once_and_a_recent_one_waits()
+    public async Task REQ_PIPE_24_REQ_PIPE_25_a_case_idle_past_the_timeout_is_sent_to_review_once_and_a_recent_one_waits()
     {
+        using var failures = new FailureCounter();
         var (overdue, _) = await ArriveAsync(961_200, receivedAgo: TimeSpan.FromMinutes(11));
         var (recent, _) = await ArriveAsync(961_201, receivedAgo: TimeSpan.FromMinutes(2));
         var sweeper = _host.Services.GetRequiredService<OverdueCaseSweeper>();
 
         Assert.Equal(1, await sweeper.SweepAsync(CancellationToken.None));
         Assert.Equal(0, await sweeper.SweepAsync(CancellationToken.None));
+        Assert.True(failures.Of("model-timeout") >= 1, "retinascreen.screenings.failed{cause=model-timeout} was not counted");
+        // After the second pass one case still waits (the recent one, two minutes old).
+        var (waitingCount, oldestAge) = Gauges();
+        Assert.Equal(1, waitingCount);
+        Assert.InRange(oldestAge, 100, 300);
 
         var routed = await CaseAsync(overdue);
         Assert.Equal(ScreeningStatus.AwaitingReview, routed.Status);
@@ -178,6 +187,59 @@ public sealed class ModelFailureTests : IAsyncLifetime
         {
             // A temp folder left behind is harmless.
         }
+    }
+
+    /// <summary>The awaiting-models gauges as a scrape would read them now.</summary>
+    private static (long Count, double OldestAgeSeconds) Gauges()
+    {
+        long count = -1;
+        double age = -1;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == PipelineTelemetry.Name && instrument.Name.StartsWith("retinascreen.screenings.awaiting_models", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => count = value);
+        listener.SetMeasurementEventCallback<double>((_, value, _, _) => age = value);
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return (count, age);
+    }
+
+    /// <summary>Counts <c>retinascreen.screenings.failed</c> by cause while it lives.</summary>
+    private sealed class FailureCounter : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
+
+        public FailureCounter()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == PipelineTelemetry.Name && instrument.Name == "retinascreen.screenings.failed")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "cause" && tag.Value is string cause)
+                    {
+                        _counts.AddOrUpdate(cause, value, (_, sum) => sum + value);
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public long Of(string cause) => _counts.GetValueOrDefault(cause);
+
+        public void Dispose() => _listener.Dispose();
     }
 
     /// <summary>A grader that crashes on every photograph, as a broken model runtime or an unreachable object store would:
