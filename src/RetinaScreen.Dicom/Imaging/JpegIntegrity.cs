@@ -427,6 +427,11 @@ internal static class JpegIntegrity
                 }
 
                 var tables = header[2 + 2 * s];
+                if (tables >> 4 > 3 || (tables & 0x0F) > 3)
+                {
+                    throw DicomImagingException.Damaged("a JPEG scan names a Huffman table beyond the four a stream may have.");
+                }
+
                 members[s] = (_components[index],
                     _tables[tables >> 4] ?? throw MissingTable("DC", tables >> 4),
                     _tables[4 + (tables & 0x0F)] ?? throw MissingTable("AC", tables & 0x0F));
@@ -583,7 +588,7 @@ internal static class JpegIntegrity
                 {
                     _bits -= length;
                     var index = table.ValueOffset[length] + code;
-                    return index < table.Values.Length ? table.Values[index] : -1;
+                    return index >= 0 && index < table.Values.Length ? table.Values[index] : -1;
                 }
             }
 

@@ -165,6 +165,31 @@ public sealed class DamagedFrameTests
         }
     }
 
+    [Fact]
+    public void REQ_PIPE_20_random_damage_to_a_stream_is_refused_or_passed_never_crashes_the_check()
+    {
+        var jpeg = Jpeg(side: 64);
+        var random = new Random(961_050);
+        for (var trial = 0; trial < 2000; trial++)
+        {
+            var damaged = jpeg.ToArray();
+            for (var flips = random.Next(1, 6); flips > 0; flips--)
+            {
+                damaged[random.Next(damaged.Length)] = (byte)random.Next(256);
+            }
+
+            var cut = damaged[..random.Next(2, damaged.Length + 1)];
+            try
+            {
+                JpegIntegrity.Verify(cut, 64, 64, 3);
+            }
+            catch (DicomImagingException ex)
+            {
+                Assert.True(ex.ImageDataDamaged, ex.Message);
+            }
+        }
+    }
+
     private static void AssertDamaged(Func<RgbFrame> decode, string detail)
     {
         var ex = Assert.Throws<DicomImagingException>(() => decode());
