@@ -4,6 +4,9 @@ using RetinaScreen.Dicom.Imaging;
 using RetinaScreen.Dicom.IO;
 using RetinaScreen.Dicom.Tests.IO;
 using RetinaScreen.Dicom.Tests.Support;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace RetinaScreen.Dicom.Tests.Imaging;
 
@@ -188,6 +191,110 @@ public sealed class DamagedFrameTests
                 Assert.True(ex.ImageDataDamaged, ex.Message);
             }
         }
+    }
+
+    [Fact]
+    public void REQ_PIPE_20_restart_markers_in_place_pass_and_a_missing_or_misnumbered_one_is_refused()
+    {
+        var whole = GreyWithRestarts(skip: null, swap: false);
+        // The stream is a valid JPEG by ImageSharp's reading: 16x16 mid-grey, four MCUs, a restart marker between each.
+        using (var image = Image.Load<L8>(whole))
+        {
+            Assert.Equal((16, 16), (image.Width, image.Height));
+        }
+
+        JpegIntegrity.Verify(whole, 16, 16, 1);
+        var missing = Assert.Throws<DicomImagingException>(() => JpegIntegrity.Verify(GreyWithRestarts(skip: 1, swap: false), 16, 16, 1));
+        Assert.Contains("restart marker is missing before MCU 2", missing.Message, StringComparison.Ordinal);
+        var misnumbered = Assert.Throws<DicomImagingException>(() => JpegIntegrity.Verify(GreyWithRestarts(skip: null, swap: true), 16, 16, 1));
+        Assert.Contains("restart marker is missing before MCU 1", misnumbered.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A 16x16 grey JPEG with a restart interval of one MCU, its scan written here bit by bit from the Huffman tables
+    /// ImageSharp's encoder put in the header: each 8x8 block is a zero DC difference and an end-of-block.
+    /// </summary>
+    /// <param name="skip">Leave out the restart marker after this MCU.</param>
+    /// <param name="swap">Number the first two restart markers the wrong way round.</param>
+    private static byte[] GreyWithRestarts(int? skip, bool swap)
+    {
+        using var source = new Image<L8>(16, 16, new L8(128));
+        using var encoded = new MemoryStream();
+        source.SaveAsJpeg(encoded, new JpegEncoder { Quality = 90, ColorType = JpegColorType.Luminance });
+        var jpeg = encoded.ToArray();
+        var (dc, ac) = ZeroDcAndEndOfBlockCodes(jpeg);
+        var scan = jpeg.AsSpan().IndexOf([(byte)0xFF, (byte)0xDA]);
+        var scanLength = BinaryPrimitives.ReadUInt16BigEndian(jpeg.AsSpan(scan + 2));
+        var stream = new List<byte>(jpeg[..scan]) { 0xFF, 0xDD, 0x00, 0x04, 0x00, 0x01 };
+        stream.AddRange(jpeg[scan..(scan + 2 + scanLength)]);
+        var restart = 0;
+        for (var mcu = 0; mcu < 4; mcu++)
+        {
+            if (mcu > 0 && mcu != skip + 1)
+            {
+                var number = swap && restart < 2 ? 1 - restart : restart;
+                stream.AddRange([0xFF, (byte)(0xD0 + number)]);
+            }
+
+            if (mcu > 0)
+            {
+                restart++;
+            }
+
+            var bits = dc + ac;
+            bits += new string('1', (8 - bits.Length % 8) % 8);
+            for (var i = 0; i < bits.Length; i += 8)
+            {
+                var value = Convert.ToByte(bits.Substring(i, 8), 2);
+                stream.Add(value);
+                if (value == 0xFF)
+                {
+                    stream.Add(0x00);
+                }
+            }
+        }
+
+        stream.AddRange([0xFF, 0xD9]);
+        return [.. stream];
+    }
+
+    /// <summary>The codes (as bit strings) of DC category 0 and of AC end-of-block in the stream's first DC and AC tables.</summary>
+    private static (string Dc, string Ac) ZeroDcAndEndOfBlockCodes(byte[] jpeg)
+    {
+        string? dc = null, ac = null;
+        var i = 2;
+        while (jpeg[i + 1] != 0xDA)
+        {
+            var length = BinaryPrimitives.ReadUInt16BigEndian(jpeg.AsSpan(i + 2));
+            if (jpeg[i + 1] == 0xC4)
+            {
+                var at = i + 4;
+                while (at < i + 2 + length)
+                {
+                    var tableClass = jpeg[at] >> 4;
+                    var counts = jpeg.AsSpan(at + 1, 16).ToArray();
+                    var values = jpeg.AsSpan(at + 17, counts.Sum(c => c)).ToArray();
+                    int code = 0, k = 0;
+                    for (var bits = 1; bits <= 16; bits++, code <<= 1)
+                    {
+                        for (var n = 0; n < counts[bits - 1]; n++, k++, code++)
+                        {
+                            if (values[k] == 0)
+                            {
+                                var text = Convert.ToString(code, 2).PadLeft(bits, '0');
+                                if (tableClass == 0) { dc ??= text; } else { ac ??= text; }
+                            }
+                        }
+                    }
+
+                    at += 17 + values.Length;
+                }
+            }
+
+            i += 2 + length;
+        }
+
+        return (dc ?? throw new InvalidOperationException("no DC table"), ac ?? throw new InvalidOperationException("no AC table"));
     }
 
     private static void AssertDamaged(Func<RgbFrame> decode, string detail)
