@@ -38,6 +38,25 @@ public sealed class DamagedImageTests(EmbeddedHost host) : IClassFixture<Embedde
     }
 
     [Fact]
+    public async Task REQ_PIPE_21_a_damaged_photograph_posted_by_stow_rs_is_refused_with_a900()
+    {
+        var file = await DamagedAsync("rows-and-columns-disagree-with-the-jpeg", 961_020);
+        var sop = await TestImages.ReadSopInstanceUidAsync(file);
+        using var admin = await host.LoginAsync();
+        var token = await RetinaScreen.Integration.Tests.Ingest.DevicePolicyTests.RegisterAsync(admin, "Damaged STOW camera", null, null);
+        using var device = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        device.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+
+        using var response = await device.PostAsync("dicomweb/studies", RetinaScreen.Integration.Tests.Ingest.StowRsTests.Multipart([await File.ReadAllBytesAsync(file)]));
+
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, response.StatusCode);
+        var failed = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("00081198").GetProperty("Value")[0];
+        Assert.Equal(0xA900, failed.GetProperty("00081197").GetProperty("Value")[0].GetInt32());
+        Assert.Equal(0, await Database.InstancesAsync(sop));
+        await HostStillServes.AssertAsync(host, _work, 961_520);
+    }
+
+    [Fact]
     public async Task REQ_PIPE_22_a_photograph_cut_at_60_percent_with_an_end_of_image_marker_ends_ungradable_as_damaged_and_goes_to_review()
     {
         var file = await DamagedAsync("cut-at-60-percent-with-end-of-image", 961_010);
