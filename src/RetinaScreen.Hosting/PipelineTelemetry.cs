@@ -34,6 +34,38 @@ public static class PipelineTelemetry
     public static readonly Counter<long> Predictions =
         Meter.CreateCounter<long>("retinascreen.predictions", description: "Predictions committed, per model name and version.");
 
+    /// <summary>
+    /// Photographs and cases that ended without a model's answer for a reason other than image quality, tagged by cause:
+    /// <c>image-damaged</c> and <c>image-undecodable</c> (a photograph answered ungradable because it could not be
+    /// decoded whole), <c>grading-fault</c> (grading failed after every retry) and <c>model-timeout</c> (a case waited
+    /// past <c>RetinaScreen:Screening:ModelAnswerTimeout</c>); the latter two send the case to a person.
+    /// </summary>
+    public static readonly Counter<long> ScreeningFailures =
+        Meter.CreateCounter<long>("retinascreen.screenings.failed", description: "Images or cases a model could not answer for, by cause.");
+
+    private static WaitingSnapshot? _waiting;
+
+    /// <summary>Cases waiting for a model's answer, as the last overdue-case sweep counted them.</summary>
+    public static readonly ObservableGauge<long> CasesAwaitingModels = Meter.CreateObservableGauge(
+        "retinascreen.screenings.awaiting_models",
+        () => Volatile.Read(ref _waiting) is { } waiting ? [new Measurement<long>(waiting.Count)] : Array.Empty<Measurement<long>>(),
+        description: "Screening cases waiting for a model's answer.");
+
+    /// <summary>How long the longest-waiting case has waited; 0 when none waits. A value near the timeout means cases are stuck.</summary>
+    public static readonly ObservableGauge<double> OldestCaseAwaitingModels = Meter.CreateObservableGauge(
+        "retinascreen.screenings.awaiting_models.oldest_age",
+        () => Volatile.Read(ref _waiting) is { } waiting ? [new Measurement<double>(waiting.OldestAgeSeconds)] : Array.Empty<Measurement<double>>(),
+        unit: "s",
+        description: "Age of the oldest screening case still waiting for a model's answer.");
+
+    public static void RecordScreeningFailure(string cause) => ScreeningFailures.Add(1, new KeyValuePair<string, object?>("cause", cause));
+
+    /// <summary>The latest count of cases waiting for the models and the age of the oldest.</summary>
+    public static void ReportCasesAwaitingModels(int count, TimeSpan oldestAge) =>
+        Volatile.Write(ref _waiting, new WaitingSnapshot(count, Math.Max(0, oldestAge.TotalSeconds)));
+
+    private sealed record WaitingSnapshot(long Count, double OldestAgeSeconds);
+
     private static readonly ConcurrentDictionary<string, long> QueueDepths = new(StringComparer.Ordinal);
 
     /// <summary>

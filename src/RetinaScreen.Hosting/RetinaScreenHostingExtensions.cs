@@ -18,6 +18,7 @@ using RetinaScreen.Hosting.Logging;
 using RetinaScreen.Hosting.Operations;
 using RetinaScreen.Hosting.Outbox;
 using RetinaScreen.Hosting.Schema;
+using RetinaScreen.Hosting.Screening;
 using RetinaScreen.Hosting.Storage;
 
 namespace RetinaScreen.Hosting;
@@ -60,6 +61,7 @@ public static class RetinaScreenHostingExtensions
         builder.Services.TryAddSingleton<OutboxSignal>();
         builder.Services.AddSingleton<ArrivalActivity>();
         builder.Services.AddHostedService<OutboxDispatcher>();
+        builder.Services.AddHostedService<OverdueCaseSweeper>();
         builder.Services.AddSingleton<RabbitMqDeadLetters>();
 
         var redelivery = options.Bus.RedeliveryIntervals.Length > 0 ? options.Bus.RedeliveryIntervals : BusOptions.DefaultRedeliveryIntervals;

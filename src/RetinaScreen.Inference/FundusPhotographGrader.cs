@@ -45,9 +45,27 @@ public sealed class FundusPhotographGrader(GradabilityAssessor assessor, DrBatch
 
     /// <summary>Decodes, checks and grades a stored photograph, sharing model runs with concurrent callers; grades it
     /// with the shadow model as well when one is configured.</summary>
+    /// <remarks>A photograph that cannot be decoded whole (damaged, or in an encoding the toolkit does not decode) is
+    /// answered ungradable with the decoder's reason, by the shadow model too: it will never decode, so retrying it
+    /// would only delay the answer, and what a decoder would make of it must not be graded.</remarks>
     public async Task<PhotographGrading> GradeAsync(string path, CancellationToken cancellationToken)
     {
-        var (frame, fullSize) = DecodeStored(path);
+        RgbFrame frame;
+        (int Width, int Height) fullSize;
+        try
+        {
+            (frame, fullSize) = DecodeStored(path);
+        }
+        catch (Exception ex) when (ex is DicomImagingException or DicomFormatException)
+        {
+            var (cause, reason) = ex is DicomImagingException { ImageDataDamaged: true }
+                ? (PhotographGrading.ImageDamaged, ex.Message)
+                : (PhotographGrading.ImageUndecodable, "image cannot be decoded: " + ex.Message);
+            reason = reason.Length > MaxReasonLength ? reason[..MaxReasonLength] : reason;
+            var shadowRefusal = shadow.Grader is { } s ? Undecodable(reason, s) : null;
+            return new PhotographGrading(Undecodable(reason, _grader), shadowRefusal) { DecodeFailure = cause };
+        }
+
         var (quality, assessed) = Assess(frame);
         if (!quality.Gradable)
         {
@@ -76,6 +94,13 @@ public sealed class FundusPhotographGrader(GradabilityAssessor assessor, DrBatch
         var quality = assessor.Assess(frame);
         return (quality, Stopwatch.GetElapsedTime(started));
     }
+
+    /// <summary>The longest reason a prediction stores.</summary>
+    private const int MaxReasonLength = 256;
+
+    private static GradingOutcome Undecodable(string reason, DrGrader grader) =>
+        new(false, reason, 0, [], 0, 0, grader.Card.OperatingPoints.ReferableDr.Threshold, grader.Card.OperatingPoints.ReferableDme.Threshold,
+            false, false, TimeSpan.Zero, TimeSpan.Zero, Quality: null);
 
     private static GradingOutcome Ungradable(Gradability quality, TimeSpan assessed, DrGrader grader) =>
         new(false, quality.Reason, 0, [], 0, 0, grader.Card.OperatingPoints.ReferableDr.Threshold, grader.Card.OperatingPoints.ReferableDme.Threshold,
@@ -122,4 +147,15 @@ public sealed class FundusPhotographGrader(GradabilityAssessor assessor, DrBatch
 }
 
 /// <summary>The production model's outcome and, when a candidate runs in shadow, the candidate's.</summary>
-public sealed record PhotographGrading(GradingOutcome Outcome, GradingOutcome? Shadow);
+public sealed record PhotographGrading(GradingOutcome Outcome, GradingOutcome? Shadow)
+{
+    /// <summary><see cref="DecodeFailure"/> of a photograph whose pixel data is damaged (cut short, contradicting its header).</summary>
+    public const string ImageDamaged = "image-damaged";
+
+    /// <summary><see cref="DecodeFailure"/> of a photograph in an encoding the toolkit does not decode.</summary>
+    public const string ImageUndecodable = "image-undecodable";
+
+    /// <summary>Why the photograph could not be decoded whole (<see cref="ImageDamaged"/> or <see cref="ImageUndecodable"/>);
+    /// null when it was decoded.</summary>
+    public string? DecodeFailure { get; init; }
+}

@@ -5,7 +5,8 @@ namespace RetinaScreen.Inference;
 /// <summary>
 /// The full answer for one photograph: gradability first, then (only when gradable) the DR grading. For an ungradable
 /// photograph the model is not run: <see cref="GradeProbabilities"/> is empty, scores are 0 and referable flags false,
-/// while the thresholds still name the operating points in force.
+/// while the thresholds still name the operating points in force. A photograph that could not be decoded whole is
+/// ungradable with the decoder's reason and has no <see cref="Quality"/>: nothing of it was measured.
 /// </summary>
 public sealed record GradingOutcome(
     bool Gradable,
@@ -20,7 +21,7 @@ public sealed record GradingOutcome(
     bool ReferableDme,
     TimeSpan Preprocess,
     TimeSpan Inference,
-    QualityFeatures Quality)
+    QualityFeatures? Quality)
 {
     /// <summary>The referable-DR heatmap as a PNG overlay on the field crop; null when ungradable or the model has no CAM.</summary>
     public byte[]? HeatmapPng { get; init; }

@@ -24,6 +24,7 @@ public static class InferenceModule
     {
         bus.AddConsumer<GradeImageConsumer, GradeImageConsumerDefinition>();
         bus.AddConsumer<AnalyzeSlideConsumer, AnalyzeSlideConsumerDefinition>();
+        bus.AddConsumer<GradingFaultConsumer, GradingFaultConsumerDefinition>();
         return bus;
     }
 }

@@ -98,6 +98,18 @@ public sealed class ScreeningLifecycle(
         await using var caseLock = await CaseLock.AcquireAsync(db, screening, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         var answered = await fold();
+        if (screening.FailureReason is not null)
+        {
+            // A model failed for another image of the case: it stays ungradable until every image has its answer.
+            if (answered >= screening.ImagesToGrade)
+            {
+                screening.FailureReason = null;
+            }
+            else
+            {
+                screening.AnyUngradable = true;
+            }
+        }
 
         var now = NotBeforeEarlierSteps(screening);
         screening.Advance(ScreeningStatus.QualityChecked, now);
@@ -161,6 +173,77 @@ public sealed class ScreeningLifecycle(
         WorstGrade = screening.WorstGrade, ReferableDr = screening.ReferableDr, ReferableDme = screening.ReferableDme,
         AnyUngradable = screening.AnyUngradable, MetastasisPositive = screening.MetastasisPositive, GradedAt = now,
     }, now);
+
+    // ---- when the models do not answer -------------------------------------------------------------------------
+
+    /// <summary>
+    /// Sends a case to a person when a model will not answer for one of its images: the grading of
+    /// <paramref name="sopInstanceUid"/> failed after every retry, or (null) the case has waited past its time. The case
+    /// becomes ungradable with <paramref name="reason"/> and is routed as ungradable cases are (Primary review, or
+    /// Pathology for a slide), so that no case waits unseen. Nothing changes when the image, or every image, has been
+    /// answered meanwhile; a case a person already has keeps its queue and gains the reason.
+    /// </summary>
+    /// <returns>True when the case changed.</returns>
+    public async Task<bool> RecordModelFailureAsync(string studyInstanceUid, string? sopInstanceUid, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        var screening = await FindAsync(studyInstanceUid, cancellationToken);
+        if (screening is null)
+        {
+            return false;
+        }
+
+        await using var caseLock = await CaseLock.AcquireAsync(db, screening, cancellationToken);
+        var answered = sopInstanceUid is not null
+            ? await AnsweredImagesAsync(screening, sopInstanceUid, cancellationToken) > 0
+            : await AnsweredImagesAsync(screening, null, cancellationToken) >= screening.ImagesToGrade;
+        if (answered || screening.FailureReason is not null || screening.FinalSource is FinalSource.Readers or FinalSource.Adjudicator)
+        {
+            return false;
+        }
+
+        var now = NotBeforeEarlierSteps(screening);
+        screening.FailureReason = Truncate(reason, ScreeningCase.FailureReasonMaxLength);
+        screening.AnyUngradable = true;
+        Audit("system:screening", "case.model-failed", screening, new { sopInstanceUid, reason = screening.FailureReason, status = screening.Status.ToString() }, now);
+        RouteAfterModel(screening, now);
+        await db.SaveChangesAsync(cancellationToken);
+        await caseLock.CommitAsync(cancellationToken);
+        outboxSignal.Notify();
+        return true;
+    }
+
+    /// <summary>
+    /// The cases still waiting for a model's answer: how many, since when, and the Study Instance UIDs of up to
+    /// <paramref name="limit"/> of them (oldest first) with no arrival and no slide-analysis progress since
+    /// <paramref name="idleSince"/>.
+    /// </summary>
+    public async Task<WaitingCases> FindWaitingAsync(DateTimeOffset idleSince, int limit, CancellationToken cancellationToken)
+    {
+        var waiting = db.Screenings.AsNoTracking().Where(c => c.Queue == null && c.FinalisedAt == null && c.ImagesToGrade > 0);
+        var count = await waiting.CountAsync(cancellationToken);
+        var oldest = count == 0
+            ? (DateTimeOffset?)null
+            : await waiting.OrderBy(c => c.ReceivedAt).Select(c => c.ReceivedAt).FirstAsync(cancellationToken);
+        var overdue = await waiting
+            .Where(c => c.FailureReason == null)
+            .Where(c => !db.Instances.Any(i => i.Series!.StudyId == c.StudyId && i.ReceivedAt > idleSince))
+            .Where(c => !db.SlideAnalyses.Any(a => a.Instance!.Series!.StudyId == c.StudyId && a.Status == SlideAnalysisStatus.Running && a.ProgressAt > idleSince))
+            .OrderBy(c => c.ReceivedAt)
+            .Select(c => c.Study!.StudyInstanceUid)
+            .Take(limit)
+            .ToListAsync(cancellationToken);
+        return new WaitingCases(count, oldest, overdue);
+    }
+
+    /// <summary>Images of the case (or just <paramref name="sopInstanceUid"/>) that a production model has answered for.</summary>
+    private async Task<int> AnsweredImagesAsync(ScreeningCase screening, string? sopInstanceUid, CancellationToken cancellationToken)
+    {
+        var instances = db.Instances.Where(i => i.Series!.StudyId == screening.StudyId && (sopInstanceUid == null || i.SopInstanceUid == sopInstanceUid));
+        return await instances.CountAsync(i =>
+            db.Predictions.Any(p => p.InstanceId == i.Id && !p.Shadow)
+            || db.SlideAnalyses.Any(a => a.InstanceId == i.Id && a.Status != SlideAnalysisStatus.Running), cancellationToken);
+    }
 
     // ---- claims ----------------------------------------------------------------------------------------------
 

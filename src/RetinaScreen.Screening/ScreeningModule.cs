@@ -18,6 +18,10 @@ public static class ScreeningModule
             .Bind(builder.Configuration.GetSection(ReadingOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddOptions<ScreeningOptions>()
+            .Bind(builder.Configuration.GetSection(ScreeningOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<OutboxSignal>();
         builder.Services.TryAddScoped<ScreeningLifecycle>();

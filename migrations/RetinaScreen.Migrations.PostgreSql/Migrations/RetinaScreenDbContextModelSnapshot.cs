@@ -1024,6 +1024,10 @@ namespace RetinaScreen.Migrations.PostgreSql.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<string>("FailureReason")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
                     b.Property<bool?>("FinalMetastasis")
                         .HasColumnType("boolean");
 

@@ -1009,6 +1009,10 @@ namespace RetinaScreen.Migrations.Sqlite.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("FailureReason")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
                     b.Property<bool?>("FinalMetastasis")
                         .HasColumnType("INTEGER");
 

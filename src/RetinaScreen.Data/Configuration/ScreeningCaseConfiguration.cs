@@ -27,6 +27,7 @@ internal sealed class ScreeningCaseConfiguration : IEntityTypeConfiguration<Scre
         builder.Property(c => c.FinalSource).HasConversion<string>().HasMaxLength(16);
         builder.Property(c => c.FinalReferral).HasConversion<string>().HasMaxLength(16);
         builder.Property(c => c.ClaimedById).HasMaxLength(64);
+        builder.Property(c => c.FailureReason).HasMaxLength(ScreeningCase.FailureReasonMaxLength);
         // The reading room's worklist: one queue, most urgent first, then oldest first.
         builder.HasIndex(c => new { c.Queue, c.Priority, c.ReceivedAt });
         builder.Ignore(c => c.Turnaround);

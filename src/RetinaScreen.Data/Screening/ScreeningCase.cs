@@ -35,6 +35,15 @@ public sealed class ScreeningCase
     /// <summary>Images of the study sent to a model; the case is routed once the models have answered for all of them.</summary>
     public int ImagesToGrade { get; set; }
 
+    /// <summary>
+    /// Why a model will not answer for an image of the case (its grading failed after every retry, or the case waited
+    /// longer than allowed), which sent the case to a person as ungradable; null while the models answer, and again once
+    /// every image has its answer. Never patient data.
+    /// </summary>
+    public string? FailureReason { get; set; }
+
+    public const int FailureReasonMaxLength = 256;
+
     /// <summary>The queue the case waits in for a person; null when nobody needs to read it (now).</summary>
     public ReadingQueue? Queue { get; set; }
     /// <summary>How many independent readings (before any adjudication) the routing asked for: 0, 1 or 2.</summary>

@@ -185,9 +185,10 @@ public static class FrameDecoder
     }
 
     /// <summary>The refusal of a JPEG stream whose frame header does not match the data set's Columns and Rows, given
-    /// before any pixel memory is taken, whichever decoder reads it.</summary>
+    /// before any pixel memory is taken, whichever decoder reads it. Short, as every damage message is: a C-STORE error
+    /// comment keeps only 64 characters.</summary>
     internal static DicomImagingException JpegSizeDiffers(int jpegWidth, int jpegHeight, int columns, int rows) =>
-        new($"The JPEG stream is {jpegWidth}x{jpegHeight} but the data set says {columns}x{rows}.");
+        DicomImagingException.Damaged($"JPEG is {jpegWidth}x{jpegHeight}, data set says {columns}x{rows}.");
 
     private static bool IsNative(string syntax) =>
         syntax is DicomUids.ImplicitVrLittleEndian or DicomUids.ExplicitVrLittleEndian or DicomUids.ExplicitVrBigEndian or DicomUids.DeflatedExplicitVrLittleEndian;
@@ -239,13 +240,9 @@ public static class FrameDecoder
     {
         try
         {
-            // Dimensions are checked before decoding so a stream claiming a huge image is refused before allocation.
-            var identified = Image.Identify(JpegOnly, bytes, out _)
-                ?? throw new DicomImagingException($"Frame data is not a JPEG stream ({Describe(syntax)}).");
-            if (identified.Width != info.Columns || identified.Height != info.Rows)
-            {
-                throw JpegSizeDiffers(identified.Width, identified.Height, info.Columns, info.Rows);
-            }
+            // Before any pixel memory is taken: the stream must be a whole JPEG of the data set's size (a stream claiming
+            // a huge image is refused here), since ImageSharp fills whatever a cut stream lacks with grey.
+            JpegIntegrity.Verify(bytes, info.Columns, info.Rows, info.SamplesPerPixel);
 
             if (info.SamplesPerPixel == 1)
             {

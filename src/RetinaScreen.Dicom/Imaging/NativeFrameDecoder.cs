@@ -9,13 +9,11 @@ internal static class NativeFrameDecoder
     {
         var photometric = info.PhotometricInterpretation;
         var pixelCount = info.Rows * info.Columns;
-        var frameLength = photometric == "YBR_FULL_422" && info.SamplesPerPixel == 3
-            ? (long)pixelCount * 2 * (info.BitsAllocated / 8)
-            : info.FrameLength;
+        var frameLength = FrameLength(info);
         var offset = frameLength * frame;
         if (offset + frameLength > pixelData.Length)
         {
-            throw new DicomImagingException($"Pixel data holds {pixelData.Length} bytes; frame {frame} needs bytes {offset} to {offset + frameLength}.");
+            throw DicomImagingException.Damaged($"pixel data holds {pixelData.Length} bytes; frame {frame} of {info.Columns}x{info.Rows} needs bytes {offset} to {offset + frameLength}.");
         }
 
         if (frameLength > Array.MaxLength)
@@ -52,6 +50,12 @@ internal static class NativeFrameDecoder
 
         return new RgbFrame(info.Columns, info.Rows, rgb);
     }
+
+    /// <summary>Bytes of one native frame: YBR_FULL_422 shares each pair's chroma, two samples a pixel (PS3.3 C.7.6.3.1.2).</summary>
+    public static long FrameLength(PixelDataInfo info) =>
+        info.PhotometricInterpretation == "YBR_FULL_422" && info.SamplesPerPixel == 3
+            ? (long)info.Rows * info.Columns * 2 * (info.BitsAllocated / 8)
+            : info.FrameLength;
 
     private static void Interleave(byte[] raw, byte[] rgb, int pixelCount, int planarConfiguration)
     {

@@ -28,6 +28,9 @@ internal static class ScaledJpegDecoder
     /// <exception cref="DicomImagingException">The stream is not a JPEG of that size, or is corrupt or truncated.</exception>
     public static RgbFrame Decode(byte[] jpeg, int columns, int rows, int reduction)
     {
+        // libjpeg-turbo reports an end-of-image marker in the middle of a scan only as a warning, which SkiaSharp does
+        // not surface: the rest of the image comes back grey with SKCodecResult.Success. The stream is proved whole first.
+        JpegIntegrity.Verify(jpeg, columns, rows, samplesPerPixel: 3);
         using var data = SKData.CreateCopy(jpeg);
         using var codec = SKCodec.Create(data)
             ?? throw new DicomImagingException("Cannot decode the JPEG frame: the stream is not a JPEG or is corrupt.");
@@ -36,7 +39,7 @@ internal static class ScaledJpegDecoder
             throw new DicomImagingException($"The frame data is {codec.EncodedFormat}, not JPEG.");
         }
 
-        // The header's size is checked before any pixel memory is taken, as on the full-size path.
+        // The header was read by the check above as well; this guards the codec's own reading of it.
         if (codec.Info.Width != columns || codec.Info.Height != rows)
         {
             throw FrameDecoder.JpegSizeDiffers(codec.Info.Width, codec.Info.Height, columns, rows);
@@ -47,9 +50,14 @@ internal static class ScaledJpegDecoder
         var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Opaque);
         using var bitmap = new SKBitmap(info);
         var result = codec.GetPixels(info, bitmap.GetPixels());
+        if (result == SKCodecResult.IncompleteInput)
+        {
+            // libjpeg fills the missing rows with grey, which must not be graded as a photograph.
+            throw DicomImagingException.Damaged($"the JPEG decoder ran out of data ({result}).");
+        }
+
         if (result != SKCodecResult.Success)
         {
-            // IncompleteInput included: libjpeg fills the missing rows with grey, which must not be graded as a photograph.
             throw new DicomImagingException($"Cannot decode the JPEG frame: {result}.");
         }
 

@@ -105,6 +105,12 @@ public sealed partial class GradeImageConsumer(
 
         // Counted only once committed, so a redelivered or lost-race message never counts twice.
         PipelineTelemetry.RecordPrediction(model.Name, model.Version, shadow: false, prediction.PreprocessMilliseconds, prediction.InferenceMilliseconds);
+        if (grading.DecodeFailure is { } cause)
+        {
+            PipelineTelemetry.RecordScreeningFailure(cause);
+            LogUndecodable(logger, cause);
+        }
+
         LogGraded(logger, model.Name, model.Version, prediction.Gradable, prediction.InferenceMilliseconds);
     }
 
@@ -183,6 +189,9 @@ public sealed partial class GradeImageConsumer(
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Graded an instance with {ModelName} {ModelVersion}: gradable {Gradable}, inference {InferenceMs:F1} ms")]
     private static partial void LogGraded(ILogger logger, string modelName, string modelVersion, bool gradable, double inferenceMs);
+
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "A photograph could not be decoded whole ({Cause}); recorded as ungradable, not graded")]
+    private static partial void LogUndecodable(ILogger logger, string cause);
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Information, Message = "Instance already graded by this model version; nothing to do")]
     private static partial void LogAlreadyGraded(ILogger logger);

@@ -1,5 +1,6 @@
 using RetinaScreen.Dicom;
 using RetinaScreen.Dicom.IO;
+using RetinaScreen.Dicom.Imaging;
 
 namespace RetinaScreen.Ingest.Storage;
 
@@ -42,6 +43,8 @@ internal sealed record InstanceHeader
     public int? Columns { get; init; }
     public bool HasPixelData { get; init; }
     public bool HasEncapsulatedDocument { get; init; }
+    /// <summary>What is visibly wrong with the pixel data without decoding it (null when nothing is).</summary>
+    private string? PixelDataDamage { get; init; }
     private string? MetaSopClassUid { get; init; }
     private string? MetaSopInstanceUid { get; init; }
 
@@ -107,6 +110,7 @@ internal sealed record InstanceHeader
             Columns = dataset.GetInt32(DicomTag.Columns),
             HasPixelData = dataset.Contains(DicomTag.PixelData),
             HasEncapsulatedDocument = dataset.Contains(DicomTag.EncapsulatedDocument),
+            PixelDataDamage = PixelDataIntegrity.FindDamage(dataset, file.TransferSyntaxUid),
             MetaSopClassUid = file.MetaInformation.GetString(DicomTag.MediaStorageSopClassUid),
             MetaSopInstanceUid = file.MetaInformation.GetString(DicomTag.MediaStorageSopInstanceUid),
         };
@@ -162,7 +166,9 @@ internal sealed record InstanceHeader
             return "An image needs Pixel Data (7FE0,0010), Rows and Columns.";
         }
 
-        return null;
+        // Cut short, or contradicting Rows, Columns or Samples per Pixel: it would never decode whole, so it is refused
+        // now, while the sender can still send it again, rather than found ungradable later.
+        return PixelDataDamage;
     }
 
     /// <summary>Whether the SOP Instance UID may be quoted back to the sender (it is a well-formed UID).</summary>

@@ -23,7 +23,12 @@ public sealed record CaseResponse(
     IReadOnlyList<CaseSlideResponse> Slides,
     IReadOnlyList<ReadingResponse> Readings,
     FinalResponse? Final,
-    IReadOnlyList<PriorResponse> Priors);
+    IReadOnlyList<PriorResponse> Priors)
+{
+    /// <summary>Why a model will not answer for an image of the case, which sent it to review as ungradable; null
+    /// otherwise. Shown whether or not the model's output is hidden: it says why there is none.</summary>
+    public string? FailureReason { get; init; }
+}
 
 public sealed record PatientResponse(string PatientId, string Issuer, string? Name, string? BirthDate, string? Sex);
 

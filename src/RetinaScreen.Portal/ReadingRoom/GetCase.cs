@@ -112,7 +112,10 @@ internal static class GetCase
             screening.FinalisedAt is { } finalisedAt
                 ? new FinalResponse(screening.FinalSource!.Value.ToString(), screening.FinalReferral?.ToString(), screening.FinalMetastasis, finalisedAt)
                 : null,
-            await PriorsAsync(db, study, cancellationToken)));
+            await PriorsAsync(db, study, cancellationToken))
+        {
+            FailureReason = screening.FailureReason,
+        });
     }
 
     private static async Task<Dictionary<Guid, CaseModelResponse>> LatestPredictionsAsync(RetinaScreenDbContext db, Guid studyId, CancellationToken cancellationToken)

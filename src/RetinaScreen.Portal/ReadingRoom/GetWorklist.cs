@@ -29,7 +29,11 @@ public sealed record WorklistItem(
     bool Blind,
     string? ModelResult,
     int? WorstGrade,
-    WorklistClaim? Claim);
+    WorklistClaim? Claim)
+{
+    /// <summary>Why a model will not answer for an image of the case (its grading failed, or it waited past its time); null otherwise.</summary>
+    public string? FailureReason { get; init; }
+}
 
 public sealed record WorklistClaim(bool Mine, DateTimeOffset LeaseExpiresAt);
 
@@ -150,6 +154,7 @@ internal static class GetWorklist
                 c.MetastasisPositive,
                 c.ClaimedById,
                 c.LeaseExpiresAt,
+                c.FailureReason,
             })
             .ToListAsync(cancellationToken);
 
@@ -167,7 +172,10 @@ internal static class GetWorklist
                 r.Blind,
                 r.Blind ? null : ModelResult(r.Kind, r.AnyUngradable, r.ReferableDr == true || r.ReferableDme == true, r.MetastasisPositive),
                 r.Blind ? null : r.WorstGrade,
-                r.ClaimedById is not null && r.LeaseExpiresAt > now ? new WorklistClaim(r.ClaimedById == reader.Id, r.LeaseExpiresAt.Value) : null))
+                r.ClaimedById is not null && r.LeaseExpiresAt > now ? new WorklistClaim(r.ClaimedById == reader.Id, r.LeaseExpiresAt.Value) : null)
+            {
+                FailureReason = r.FailureReason,
+            })
             .ToList();
         return TypedResults.Ok(new WorklistResponse(page, pageSize, total, items));
     }

@@ -84,7 +84,10 @@ internal static class GetStudy
             screening?.ReferableDr,
             screening?.ReferableDme,
             screening?.AnyUngradable ?? false,
-            eyes));
+            eyes)
+        {
+            FailureReason = screening?.FailureReason,
+        });
     }
 
     internal static string NormaliseLaterality(string? laterality) =>

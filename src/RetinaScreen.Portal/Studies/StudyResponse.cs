@@ -19,7 +19,12 @@ public sealed record StudyResponse(
     bool? ReferableDr,
     bool? ReferableDme,
     bool AnyUngradable,
-    IReadOnlyList<EyeResponse> Eyes);
+    IReadOnlyList<EyeResponse> Eyes)
+{
+    /// <summary>Why a model will not answer for an image of the case (its grading failed, or it waited past its time),
+    /// which sent the case to a person as ungradable; null otherwise.</summary>
+    public string? FailureReason { get; init; }
+}
 
 /// <param name="Laterality">"R", "L" or "unknown".</param>
 public sealed record EyeResponse(string Laterality, IReadOnlyList<ImageResponse> Images);

@@ -24,7 +24,11 @@ public sealed record ScreeningListItem(
     bool? ReferableDme,
     bool AnyUngradable,
     DateTimeOffset ReceivedAt,
-    DateTimeOffset? GradedAt);
+    DateTimeOffset? GradedAt)
+{
+    /// <summary>Why a model will not answer for an image of the case (its grading failed, or it waited past its time); null otherwise.</summary>
+    public string? FailureReason { get; init; }
+}
 
 /// <summary><c>GET /api/screenings?status=&amp;page=&amp;pageSize=</c>: screening cases, newest first.</summary>
 internal static class ListScreenings
@@ -82,6 +86,7 @@ internal static class ListScreenings
                 c.AnyUngradable,
                 c.ReceivedAt,
                 c.GradedAt,
+                c.FailureReason,
             })
             .ToListAsync(cancellationToken);
 
@@ -97,7 +102,10 @@ internal static class ListScreenings
                 r.ReferableDme,
                 r.AnyUngradable,
                 r.ReceivedAt,
-                r.GradedAt))
+                r.GradedAt)
+            {
+                FailureReason = r.FailureReason,
+            })
             .ToList();
         return TypedResults.Ok(new ScreeningListResponse(page, pageSize, total, items));
     }

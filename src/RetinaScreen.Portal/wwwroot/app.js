@@ -115,7 +115,7 @@ async function loadScreenings() {
     row.dataset.studyInstanceUid = item.studyInstanceUid;
     cell(row, formatTime(item.receivedAt));
     cell(row, item.patientId);
-    cell(row, STATUS_NAMES[item.status] ?? item.status);
+    cell(row, item.failureReason ? `${STATUS_NAMES[item.status] ?? item.status}: ${item.failureReason}` : STATUS_NAMES[item.status] ?? item.status);
     cell(row, gradeText(item));
     cell(row, referableBadge(item));
     return row;

@@ -64,6 +64,8 @@ function renderHeader(data) {
     ['Study date', formatDicomDate(data.studyDate)], ['Site', data.site], ['Device', data.device],
     ['Queue', queueName(data.queue)], ['Priority', data.priority], ['Received', formatTime(data.receivedAt)],
   ];
+  // The case came to review because a model never answered for one of its images: say so beside its facts.
+  if (data.failureReason) facts.push(['Not graded', data.failureReason]);
   $('case-facts').replaceChildren(...facts.flatMap(([k, v]) => [
     el('div', { className: 'fact' }, el('dt', { text: k }), el('dd', { text: v ?? '—' })),
   ]));

@@ -31,7 +31,9 @@ function modelResultCell(item) {
   const result = item.modelResult ?? '—';
   const cls = { referable: 'badge-refer', positive: 'badge-refer', ungradable: 'badge-warn', negative: 'badge-clear' }[result] ?? 'badge-pending';
   const grade = item.worstGrade === null || item.worstGrade === undefined ? '' : ` · ${GRADE_NAMES[item.worstGrade] ?? item.worstGrade}`;
-  return el('span', { className: `badge ${cls}`, text: `${result}${grade}` });
+  const badge = el('span', { className: `badge ${cls}`, text: `${result}${grade}` });
+  // A model that never answered says why, so the reader knows the case is not one the model judged.
+  return item.failureReason ? el('span', {}, badge, el('span', { className: 'muted small failure-reason', text: ` ${item.failureReason}` })) : badge;
 }
 
 function claimText(claim) {
