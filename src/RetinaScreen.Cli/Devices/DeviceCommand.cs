@@ -19,10 +19,10 @@ public static class DeviceCommand
 
     public static Task<int> RunAsync(IReadOnlyList<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
-        var portal = new Option<Uri>("--portal")
+        var portal = new Option<string>("--portal")
         {
             Description = "the portal's address (https, or http on this machine only)",
-            DefaultValueFactory = _ => new Uri("http://localhost:8080/"),
+            DefaultValueFactory = _ => "http://localhost:8080/",
         };
         var email = new Option<string>("--admin-email") { Description = "an administrator's login", Required = true };
         var passwordStdin = new Option<bool>("--password-stdin") { Description = $"read the password from standard input (otherwise {PasswordVariable}, or a prompt)" };
@@ -38,7 +38,12 @@ public static class DeviceCommand
         };
         register.SetAction(async (parse, cancellationToken) =>
         {
-            var portalUri = parse.GetValue(portal)!;
+            if (!Uri.TryCreate(parse.GetValue(portal), UriKind.Absolute, out var portalUri))
+            {
+                await stderr.WriteLineAsync("device register: --portal must be an absolute http(s) address.");
+                return 2;
+            }
+
             if (!IsSafeTransport(portalUri))
             {
                 await stderr.WriteLineAsync($"device register: {portalUri} is plain http to another machine; an administrator's password is only sent over https (or to this machine).");

@@ -55,6 +55,8 @@ public static partial class StoreInstances
         catch (StowRequestException ex)
         {
             LogRefused(logger, device, ex.StatusCode, ex.Message);
+            // The rest of the body is not wanted: closing the connection spares reading it just to keep it alive.
+            http.Response.Headers.Connection = "close";
             return Problem(http, ex.StatusCode, ex.Message);
         }
 
