@@ -122,6 +122,14 @@ public sealed class ResourceBoundsTests(BoundedHost host) : IClassFixture<Bounde
         var slow = new CountingContent(Boundary, 1024 * 1024, hold: release);
         var first = device.PostAsync("dicomweb/studies", slow);
         await slow.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        // Admitted once its first part is being spooled.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!Directory.EnumerateFiles(Path.Combine(DataFolder, "tmp"), "stow-*").Any())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the first STOW-RS request was never spooled");
+            await Task.Delay(50);
+        }
+
         using (var second = await device.PostAsync("dicomweb/studies", new CountingContent(Boundary, 1024, hold: null)))
         {
             Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
@@ -178,13 +186,17 @@ public sealed class ResourceBoundsTests(BoundedHost host) : IClassFixture<Bounde
     public void Dispose() => Directory.Delete(_work, recursive: true);
 }
 
-/// <summary>The embedded host whose free-space watermark sits a little below the free space of its disk at start.</summary>
-public sealed class NearlyFullDiskHost : EmbeddedHost
+/// <summary>
+/// The embedded host on a file system of its own (a 512 MiB tmpfs mounted over its data folder, so that no other
+/// process's writes move its free space), with the free-space watermark 256 MiB below that file system's size.
+/// </summary>
+public sealed class NearlyFullDiskHost : EmbeddedHost, IAsyncLifetime
 {
-    /// <summary>Room left above the watermark when the host starts.</summary>
-    public const long HeadroomMegabytes = 400;
+    private const int FileSystemMegabytes = 512;
 
-    public long WatermarkMegabytes { get; } = FreeMegabytes(Path.GetTempPath()) - HeadroomMegabytes;
+    public const long WatermarkMegabytes = 256;
+
+    private string DataFolder => Path.Combine(DataPath, "data");
 
     protected override IReadOnlyDictionary<string, string> EnvironmentOverrides => new Dictionary<string, string>
     {
@@ -192,6 +204,30 @@ public sealed class NearlyFullDiskHost : EmbeddedHost
     };
 
     public static long FreeMegabytes(string path) => new DriveInfo(path).AvailableFreeSpace / (1024 * 1024);
+
+    public new async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(DataFolder);
+        var mounted = await ExternalTool.RunAsync("mount", ["-t", "tmpfs", "-o", $"size={FileSystemMegabytes}m", "tmpfs", DataFolder]);
+        Assert.True(mounted.ExitCode == 0, "mounting the test's tmpfs needs root: " + mounted.Output);
+        await base.InitializeAsync();
+    }
+
+    public new async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        // Lazily: the test process's pooled SQLite connections may still hold the database open.
+        var unmounted = await ExternalTool.RunAsync("umount", ["--lazy", DataFolder]);
+        Assert.True(unmounted.ExitCode == 0, unmounted.Output);
+        try
+        {
+            Directory.Delete(DataPath, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp folder left behind is harmless.
+        }
+    }
 }
 
 /// <summary>Transfers that would take the disk below its watermark, alone or together.</summary>
@@ -205,7 +241,7 @@ public sealed class DiskReservationTests(NearlyFullDiskHost host) : IClassFixtur
     public async Task REQ_ING_34_A_transfer_that_crosses_the_watermark_stops_writing_at_once_and_is_refused_with_A700()
     {
         var before = await new DatabaseProbe(DataFolder).AllInstancesAsync();
-        var (_, answer) = await RawStore.StreamAsync(host.DicomPort, "SLIDESCAN", WholeSlide, 800L * 1024 * 1024);
+        var (_, answer) = await RawStore.StreamAsync(host.DicomPort, "SLIDESCAN", WholeSlide, 400L * 1024 * 1024);
         Assert.Equal(RawStore.Status(0xA700), answer);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(DataFolder, "tmp")));
         Assert.Equal(before, await new DatabaseProbe(DataFolder).AllInstancesAsync());
@@ -228,14 +264,14 @@ public sealed class DiskReservationTests(NearlyFullDiskHost host) : IClassFixtur
 
         // Each alone would fit; together they are far more than the room above the watermark.
         var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(i =>
-            RawStore.StreamAsync(host.DicomPort, $"PARALLEL{i}", WholeSlide, 300L * 1024 * 1024)));
+            RawStore.StreamAsync(host.DicomPort, $"PARALLEL{i}", WholeSlide, 150L * 1024 * 1024)));
         await watching.CancelAsync();
         await watcher;
 
         Assert.Contains(answers, a => a.Answer == RawStore.Status(0xA700));
         // Reservations are granted 4 MiB ahead of each transfer; the free space seen never goes below the watermark
-        // by more than what the sockets and file buffers hold in flight, and what other processes on this machine write.
-        Assert.True(lowest >= host.WatermarkMegabytes - 64, $"free space fell to {lowest} MiB; the watermark is {host.WatermarkMegabytes} MiB");
+        // by more than what the sockets and file buffers hold in flight.
+        Assert.True(lowest >= NearlyFullDiskHost.WatermarkMegabytes - 16, $"free space fell to {lowest} MiB; the watermark is {NearlyFullDiskHost.WatermarkMegabytes} MiB");
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(DataFolder, "tmp")));
         await HostStillServes.AssertAsync(host, _work, 962_060);
     }
