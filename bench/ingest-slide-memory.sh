@@ -41,6 +41,7 @@ mkdir -p "$WORK/rs"
 (cd "$WORK/rs" && exec env Urls="http://127.0.0.1:$http" RetinaScreen__DataPath="$WORK/rs/data" RetinaScreen__Dicom__Port="$dicom" \
   RetinaScreen__Dicom__BindAddress=127.0.0.1 RetinaScreen__Bootstrap__AdminEmail=bench@localhost \
   RetinaScreen__Bootstrap__AdminPassword="Bench-$(python3 -c 'import secrets; print(secrets.token_hex(12))')-1!" \
+  RetinaScreen__Ingest__RequireRegisteredDevices=false \
   DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production dotnet "$HOST_DLL" >"$WORK/rs/host.log" 2>&1) &
 pid=$!; PIDS+=("$pid")
 for _ in $(seq 1 360); do curl -fs -o /dev/null "http://127.0.0.1:$http/health/ready" && break; sleep 0.25; done

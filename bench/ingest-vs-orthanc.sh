@@ -143,6 +143,7 @@ run_retinascreen() { # label host-dll extra-env...
   (cd "$dir" && exec env Urls="http://127.0.0.1:$http" RetinaScreen__DataPath="$dir/data" RetinaScreen__Dicom__Port="$dicom" \
     RetinaScreen__Dicom__BindAddress=127.0.0.1 RetinaScreen__Bootstrap__AdminEmail=bench@localhost \
     RetinaScreen__Bootstrap__AdminPassword="Bench-$(python3 -c 'import secrets; print(secrets.token_hex(12))')-1!" \
+    RetinaScreen__Ingest__RequireRegisteredDevices=false RetinaScreen__Dicom__MaxAssociationsPerPeer=1000 \
     DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production ${PERF_OUT:+DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0} \
     ${JIT_OUT:+DOTNET_JitDisasmSummary=1 DOTNET_JitStdOutFile=$dir/jit.txt} "$@" \
     dotnet "$dll" >"$dir/host.log" 2>&1) &

@@ -61,6 +61,7 @@ if [[ $mode == embedded ]]; then
   (cd "$work" && Urls="http://127.0.0.1:$http_port" RetinaScreen__DataPath="$work/data" RetinaScreen__Dicom__Port="$dicom_port" \
     RetinaScreen__Dicom__BindAddress=127.0.0.1 RetinaScreen__Bootstrap__AdminEmail=bench@clinic.test \
     RetinaScreen__Bootstrap__AdminPassword="$admin_password" ASPNETCORE_ENVIRONMENT=Production \
+    RetinaScreen__Ingest__RequireRegisteredDevices=false RetinaScreen__Dicom__MaxAssociationsPerPeer=1000 \
     exec dotnet "$(bin RetinaScreen.Host RetinaScreen.Host.dll)" >"$work/host.log" 2>&1) &
   pids+=($!)
   wait_ready "$http_port" "$work/host.log"
@@ -100,6 +101,7 @@ PY
       RetinaScreen__Bus__RabbitMq__VirtualHost="$bench_name" RetinaScreen__Bus__RabbitMq__Username="$RMQ_USER" \
       RetinaScreen__Bus__RabbitMq__Password="$RMQ_PASSWORD" RetinaScreen__Dicom__Port="$dicom_port" RetinaScreen__Dicom__BindAddress=127.0.0.1 \
       RetinaScreen__Bootstrap__AdminEmail=bench@clinic.test RetinaScreen__Bootstrap__AdminPassword="$admin_password" \
+      RetinaScreen__Ingest__RequireRegisteredDevices=false RetinaScreen__Dicom__MaxAssociationsPerPeer=1000 \
       Logging__LogLevel__Default=Warning exec dotnet "$(bin "$2" "$2.dll")" >"$work/$1.log" 2>&1) &
     pids+=($!)
     echo "$port" >"$work/$1.port"

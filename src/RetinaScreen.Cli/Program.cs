@@ -1,3 +1,4 @@
+using RetinaScreen.Cli.Devices;
 using RetinaScreen.Cli.Dicom;
 using RetinaScreen.Cli.Operations;
 using RetinaScreen.Cli.Sending;
@@ -22,6 +23,7 @@ return args[0] switch
     "synth" => SynthCommand.Run(rest, stdout, stderr),
     "validate" => ValidateCommand.Run(rest, stdout, stderr),
     "migrate" => await MigrateCommand.RunAsync(rest, stdout, stderr),
+    "device" => await DeviceCommand.RunAsync(rest, Console.In, stdout, stderr),
     "dicom" when rest.Length > 0 && rest[0] == "dump" => DicomDumpCommand.Run(rest.Skip(1).ToArray(), stdout, stderr),
     _ => Unknown(args[0]),
 };
@@ -48,6 +50,9 @@ static void PrintUsage(TextWriter output)
                                    measure a DR model and the gradability check on a labelled folder (Gulshan-style table);
                                    with a metastasis card, slide-level AUC on slides from `synth pathology --slides`
           migrate [--wait SECONDS]  apply the database migrations of the configured provider (distributed mode)
+          device register --admin-email EMAIL --name NAME [--ae-title AE] [--address IP|CIDR] [--site SITE] [--portal URL] [--password-stdin]
+                                   register a camera with the portal's device administration (administrator login; password
+                                   from RETINASCREEN_ADMIN_PASSWORD, standard input or a prompt); prints its API token once
           dicom dump FILE [--json] print a DICOM file as a tree, or as the DICOM JSON model (PS3.18 Annex F)
         """);
 }

@@ -63,9 +63,14 @@ public static class IngestModule
                 }
             });
 
-        builder.Services.AddOptions<IngestOptions>().Bind(builder.Configuration.GetSection(IngestOptions.SectionName));
+        builder.Services.AddOptions<IngestOptions>()
+            .Bind(builder.Configuration.GetSection(IngestOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DiskWatermark>();
+        builder.Services.AddSingleton<ObjectSizeLimits>();
+        builder.Services.AddSingleton<StowAdmission>();
         builder.Services.TryAddSingleton<DeviceDirectory>();
         builder.Services.AddSingleton<DeviceAssociationPolicy>();
         builder.Services.AddSingleton<InstanceIngestor>();
@@ -94,10 +99,12 @@ public static class IngestModule
     {
         var devicePolicy = new AuthorizationPolicyBuilder(DeviceTokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build();
         var dicomWeb = app.MapGroup("/dicomweb").RequireAuthorization(devicePolicy);
-        dicomWeb.MapPost("/studies", (HttpContext http, InstanceIngestor ingestor, IOptions<IngestOptions> ingest, IOptions<DicomServerOptions> dicom, ILogger<InstanceIngestor> logger) =>
-            StoreInstances.HandleAsync(http, null, ingestor, ingest, dicom, logger));
-        dicomWeb.MapPost("/studies/{study}", (HttpContext http, string study, InstanceIngestor ingestor, IOptions<IngestOptions> ingest, IOptions<DicomServerOptions> dicom, ILogger<InstanceIngestor> logger) =>
-            StoreInstances.HandleAsync(http, study, ingestor, ingest, dicom, logger));
+        // One admission for every STOW-RS endpoint: its counts are shared by all requests of this process.
+        var stow = dicomWeb.MapGroup("/studies").AddEndpointFilter(app.Services.GetRequiredService<StowAdmission>());
+        stow.MapPost("", (HttpContext http, [AsParameters] StoreInstances.Services services) =>
+            StoreInstances.HandleAsync(http, null, services));
+        stow.MapPost("/{study}", (HttpContext http, string study, [AsParameters] StoreInstances.Services services) =>
+            StoreInstances.HandleAsync(http, study, services));
         return app;
     }
 }

@@ -27,6 +27,9 @@ public sealed class DicomServer : IAsyncDisposable
     private long _nextAssociationId;
     private int _activeAssociations;
 
+    /// <summary>Associations held per remote address (IPv4-mapped IPv6 addresses are counted as IPv4).</summary>
+    private readonly Dictionary<IPAddress, int> _perPeer = [];
+
     public DicomServer(
         DicomServerOptions options,
         IDicomStoreHandler storeHandler,
@@ -143,19 +146,44 @@ public sealed class DicomServer : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    /// <summary>Takes an association slot; false when the configured limit is reached.</summary>
-    internal bool TryEnterAssociation()
+    /// <summary>Takes an association slot for a peer; false when that peer's limit or the total limit is reached.</summary>
+    internal bool TryEnterAssociation(IPAddress peer)
     {
-        if (Interlocked.Increment(ref _activeAssociations) <= _options.MaxConcurrentAssociations)
+        lock (_perPeer)
         {
+            var held = _perPeer.GetValueOrDefault(peer);
+            if (held >= _options.MaxAssociationsPerPeer)
+            {
+                return false;
+            }
+
+            if (Interlocked.Increment(ref _activeAssociations) > _options.MaxConcurrentAssociations)
+            {
+                Interlocked.Decrement(ref _activeAssociations);
+                return false;
+            }
+
+            _perPeer[peer] = held + 1;
             return true;
         }
-
-        Interlocked.Decrement(ref _activeAssociations);
-        return false;
     }
 
-    internal void LeaveAssociation() => Interlocked.Decrement(ref _activeAssociations);
+    internal void LeaveAssociation(IPAddress peer)
+    {
+        lock (_perPeer)
+        {
+            Interlocked.Decrement(ref _activeAssociations);
+            var held = _perPeer.GetValueOrDefault(peer) - 1;
+            if (held > 0)
+            {
+                _perPeer[peer] = held;
+            }
+            else
+            {
+                _perPeer.Remove(peer);
+            }
+        }
+    }
 
     private async Task AcceptLoopAsync(Socket listener, DicomTlsServerContext? tls, CancellationToken stopping)
     {

@@ -28,7 +28,14 @@ public sealed record DicomServerOptions
     /// <summary>Transfer syntaxes accepted, most preferred first; empty uses <see cref="DefaultTransferSyntaxUids"/>.</summary>
     public string[] PreferredTransferSyntaxUids { get; set; } = [];
 
+    /// <summary>Associations established at once, from all peers together; more are rejected (transient, local limit exceeded).</summary>
     public int MaxConcurrentAssociations { get; set; } = 32;
+
+    /// <summary>
+    /// Associations established at once from one remote address, so that one peer cannot hold every slot; more are
+    /// rejected (transient, local limit exceeded). A value above <see cref="MaxConcurrentAssociations"/> leaves only that limit.
+    /// </summary>
+    public int MaxAssociationsPerPeer { get; set; } = 8;
 
     /// <summary>Association request/reject/release timer (ARTIM, PS3.8 9.1.5): how long a new connection may take to send its A-ASSOCIATE-RQ.</summary>
     public TimeSpan ArtimTimeout { get; set; } = TimeSpan.FromSeconds(30);
@@ -91,6 +98,11 @@ public sealed record DicomServerOptions
         if (MaxConcurrentAssociations < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxConcurrentAssociations), MaxConcurrentAssociations, "At least one association must be allowed.");
+        }
+
+        if (MaxAssociationsPerPeer < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxAssociationsPerPeer), MaxAssociationsPerPeer, "At least one association per peer must be allowed.");
         }
 
         if (ArtimTimeout <= TimeSpan.Zero || IdleTimeout <= TimeSpan.Zero)

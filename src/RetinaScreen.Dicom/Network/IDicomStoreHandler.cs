@@ -9,6 +9,52 @@ namespace RetinaScreen.Dicom.Network;
 public interface IDicomStoreHandler
 {
     Task<DicomStoreResult> StoreAsync(DicomStoreRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Asked when a request announces a data set, before any of it arrives (the SOP class is the presentation
+    /// context's). The answer bounds that transfer while it is received; the server disposes it on every exit path,
+    /// at the latest before <see cref="StoreAsync"/> is called. The default takes a data set of any size.
+    /// </summary>
+    IDicomReceiveBudget OpenReceiveBudget(DicomStoreAnnouncement announcement) => DicomReceiveBudget.Unbounded;
+}
+
+/// <summary>What is known of a data set before its first byte: the context's SOP class and who sends it.</summary>
+public sealed record DicomStoreAnnouncement(string SopClassUid, string? SopInstanceUid, string CallingAeTitle, IPEndPoint RemoteEndPoint);
+
+/// <summary>
+/// The bounds of one data set being received. A data set that grows past <see cref="MaxDatasetBytes"/> aborts the
+/// association at once (A-ABORT): draining it would let a sender spend our bandwidth and time without end. When
+/// <see cref="TryReserve"/> refuses, nothing more is written, and the rest of the data set is read and discarded (up to
+/// <see cref="MaxDatasetBytes"/>) so that the sender is answered Out of Resources (0xA700) on a live association.
+/// </summary>
+public interface IDicomReceiveBudget : IDisposable
+{
+    /// <summary>Largest data set (bytes after the file meta information) this transfer may carry.</summary>
+    long MaxDatasetBytes { get; }
+
+    /// <summary>
+    /// Asked before the data set is written to disk and again as it grows: whether there is room for it to reach
+    /// <paramref name="datasetBytes"/>. False is final for this data set.
+    /// </summary>
+    bool TryReserve(long datasetBytes);
+}
+
+/// <summary>Budgets that need no state.</summary>
+public static class DicomReceiveBudget
+{
+    /// <summary>Any size, always room.</summary>
+    public static IDicomReceiveBudget Unbounded { get; } = new UnboundedBudget();
+
+    private sealed class UnboundedBudget : IDicomReceiveBudget
+    {
+        public long MaxDatasetBytes => long.MaxValue;
+
+        public bool TryReserve(long datasetBytes) => true;
+
+        public void Dispose()
+        {
+        }
+    }
 }
 
 /// <param name="Part10FilePath">A complete Part 10 file: preamble, group 0002 built from the command and the context, then the data set as received.</param>

@@ -90,6 +90,12 @@ internal static partial class NetworkLog
     [LoggerMessage(EventId = 1026, Level = LogLevel.Warning, Message = "The CRL of {Issuer} in {Path} is past its nextUpdate ({NextUpdate:o}); it is still applied: install the CA's current CRL")]
     public static partial void CrlStale(ILogger logger, string path, string issuer, DateTimeOffset nextUpdate);
 
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Warning, Message = "Association {AssociationId}: data set of SOP class {SopClassUid} passed its limit of {MaxDatasetBytes} bytes; aborting")]
+    public static partial void DatasetTooLarge(ILogger logger, long associationId, string sopClassUid, long maxDatasetBytes);
+
+    [LoggerMessage(EventId = 1031, Level = LogLevel.Warning, Message = "Association {AssociationId}: no room for the data set after {DatasetLength} bytes; discarding the rest and answering out of resources")]
+    public static partial void NoRoomForDataset(ILogger logger, long associationId, long datasetLength);
+
     [LoggerMessage(EventId = 1050, Level = LogLevel.Debug, Message = "SCU association to {Host}:{Port} as {CallingAeTitle} -> {CalledAeTitle}")]
     public static partial void ClientConnecting(ILogger logger, string host, int port, string callingAeTitle, string calledAeTitle);
 

@@ -115,10 +115,13 @@ internal sealed class ScpAssociation : IDisposable
             await stream.DisposeAsync();
             if (entered)
             {
-                _server.LeaveAssociation();
+                _server.LeaveAssociation(PeerAddress);
             }
         }
     }
+
+    /// <summary>The peer as the association limits count it: one address whether it arrives as IPv4 or IPv4-mapped IPv6.</summary>
+    private IPAddress PeerAddress => _remoteEndPoint.Address.IsIPv4MappedToIPv6 ? _remoteEndPoint.Address.MapToIPv4() : _remoteEndPoint.Address;
 
     /// <summary>An already established transport over the socket (the TLS stream); null reads the socket directly.</summary>
     public Stream? Transport { get; init; }
@@ -170,7 +173,7 @@ internal sealed class ScpAssociation : IDisposable
             return false;
         }
 
-        if (!_server.TryEnterAssociation())
+        if (!_server.TryEnterAssociation(PeerAddress))
         {
             await RejectAsync(channel, stream, timer, DicomRejectResult.Transient, DicomRejectSource.ServiceProviderPresentation, DicomRejectReason.LocalLimitExceeded);
             return false;
@@ -188,7 +191,7 @@ internal sealed class ScpAssociation : IDisposable
         }
         catch
         {
-            _server.LeaveAssociation();
+            _server.LeaveAssociation(PeerAddress);
             throw;
         }
     }
@@ -371,7 +374,12 @@ internal sealed class ScpAssociation : IDisposable
                 NetworkLog.UnsupportedCommand(_logger, _id, command.CommandField);
                 if (command.HasDataSet)
                 {
-                    _incoming = new IncomingDataSet(contextId, context, command) { FailureStatus = DicomStatus.UnrecognizedOperation };
+                    // Read and discarded, but within the same bound as a stored data set.
+                    _incoming = new IncomingDataSet(contextId, context, command)
+                    {
+                        FailureStatus = DicomStatus.UnrecognizedOperation,
+                        Budget = OpenBudget(context, command),
+                    };
                 }
                 else
                 {
@@ -384,7 +392,7 @@ internal sealed class ScpAssociation : IDisposable
 
     private async Task<IncomingDataSet> BeginDataSetAsync(byte contextId, AcceptedContext context, DimseCommand command, CancellationToken stopping)
     {
-        var incoming = new IncomingDataSet(contextId, context, command);
+        var incoming = new IncomingDataSet(contextId, context, command) { Budget = OpenBudget(context, command) };
         if (string.IsNullOrEmpty(command.AffectedSopClassUid) || string.IsNullOrEmpty(command.AffectedSopInstanceUid))
         {
             incoming.FailureStatus = DicomStatus.CannotUnderstand;
@@ -395,6 +403,13 @@ internal sealed class ScpAssociation : IDisposable
             // The command must name the SOP class the context was negotiated for (PS3.7 9.1.1.1.2).
             incoming.FailureStatus = DicomStatus.SopClassNotSupported;
             incoming.FailureComment = "SOP class differs from the presentation context";
+        }
+
+        else if (!incoming.Budget.TryReserve(0))
+        {
+            // No room even to begin: the data set is read without being written, and refused when it ends.
+            incoming.FailureStatus = DicomStatus.OutOfResources;
+            incoming.FailureComment = "Storage is below its free-space watermark";
         }
 
         if (incoming.FailureStatus is { } refused)
@@ -435,11 +450,31 @@ internal sealed class ScpAssociation : IDisposable
         return incoming;
     }
 
+    private IDicomReceiveBudget OpenBudget(AcceptedContext context, DimseCommand command) =>
+        _storeHandler.OpenReceiveBudget(new DicomStoreAnnouncement(context.AbstractSyntaxUid, command.AffectedSopInstanceUid, _callingAeTitle, _remoteEndPoint));
+
     private async Task WriteDataAsync(IncomingDataSet incoming, ReadOnlyMemory<byte> data, CancellationToken stopping)
     {
         incoming.DatasetLength += data.Length;
+        if (incoming.Budget is { } budget && incoming.DatasetLength > budget.MaxDatasetBytes)
+        {
+            // Checked before anything is written, whether the data set is being kept or discarded: past its bound
+            // the transfer stops here rather than after the sender has spent it.
+            NetworkLog.DatasetTooLarge(_logger, _id, incoming.Context.AbstractSyntaxUid, budget.MaxDatasetBytes);
+            throw new DicomPduException(DicomAbortReason.NotSpecified, "Data set larger than its SOP class allows.");
+        }
+
         if (incoming.File is null)
         {
+            return;
+        }
+
+        if (incoming.Budget is { } room && !room.TryReserve(incoming.DatasetLength))
+        {
+            NetworkLog.NoRoomForDataset(_logger, _id, incoming.DatasetLength);
+            await incoming.DeleteFileAsync(_logger);
+            incoming.FailureStatus = DicomStatus.OutOfResources;
+            incoming.FailureComment = "Storage is below its free-space watermark";
             return;
         }
 
@@ -499,6 +534,9 @@ internal sealed class ScpAssociation : IDisposable
                     file.Flush(flushToDisk: true);
                 }
             }
+
+            // Every byte is on disk now, where free space counts it: what was reserved for it is given back.
+            incoming.Budget?.Dispose();
         }
         catch (IOException ex)
         {
@@ -650,6 +688,9 @@ internal sealed class ScpAssociation : IDisposable
 
         public FileStream? File { get; set; }
 
+        /// <summary>The handler's bounds for this data set; disposed once the data set is on disk or discarded.</summary>
+        public IDicomReceiveBudget? Budget { get; init; }
+
         /// <summary>SHA-256 of every byte written to <see cref="File"/> so far, preamble and group 0002 included.</summary>
         public IncrementalHash? Hash { get; set; }
 
@@ -664,6 +705,7 @@ internal sealed class ScpAssociation : IDisposable
         /// <summary>Nothing half-written may remain; a handler that took the file has already moved it away.</summary>
         public async Task DeleteFileAsync(ILogger logger)
         {
+            Budget?.Dispose();
             Hash?.Dispose();
             Hash = null;
             var file = File;

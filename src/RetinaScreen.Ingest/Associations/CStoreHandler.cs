@@ -7,8 +7,17 @@ using RetinaScreen.Ingest.Storage;
 namespace RetinaScreen.Ingest.Associations;
 
 /// <summary>Turns a received C-STORE into an ingest request and the ingest outcome into the precise DIMSE status.</summary>
-public sealed class CStoreHandler(InstanceIngestor ingestor, DeviceDirectory devices, ArrivalActivity arrivals) : IDicomStoreHandler
+public sealed class CStoreHandler(
+    InstanceIngestor ingestor,
+    DeviceDirectory devices,
+    ArrivalActivity arrivals,
+    ObjectSizeLimits sizeLimits,
+    DiskWatermark diskWatermark) : IDicomStoreHandler
 {
+    /// <summary>Known from the presentation context before the first byte: the family's size limit and room on disk.</summary>
+    public IDicomReceiveBudget OpenReceiveBudget(DicomStoreAnnouncement announcement) =>
+        new ArrivalBudget(sizeLimits.MaxBytes(announcement.SopClassUid), diskWatermark.Reserve());
+
     public async Task<DicomStoreResult> StoreAsync(DicomStoreRequest request, CancellationToken cancellationToken)
     {
         arrivals.MarkArrival();

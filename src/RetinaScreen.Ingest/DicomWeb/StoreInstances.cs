@@ -19,19 +19,24 @@ public static partial class StoreInstances
 {
     public const string DicomJson = "application/dicom+json";
 
-    public static async Task<IResult> HandleAsync(
-        HttpContext http,
-        string? study,
-        InstanceIngestor ingestor,
-        IOptions<IngestOptions> ingestOptions,
-        IOptions<DicomServerOptions> dicomOptions,
-        ILogger<InstanceIngestor> logger)
+    /// <summary>What a STOW-RS request needs from the container, bound by minimal APIs as one parameter.</summary>
+    public sealed record Services(
+        InstanceIngestor Ingestor,
+        ObjectSizeLimits SizeLimits,
+        DiskWatermark DiskWatermark,
+        IOptions<IngestOptions> IngestOptions,
+        IOptions<DicomServerOptions> DicomOptions,
+        ILogger<InstanceIngestor> Logger);
+
+    public static async Task<IResult> HandleAsync(HttpContext http, string? study, Services services)
     {
-        var options = ingestOptions.Value;
+        var options = services.IngestOptions.Value;
+        var ingestor = services.Ingestor;
+        var logger = services.Logger;
         var cancellationToken = http.RequestAborted;
         if (!TryGetBoundary(http.Request.ContentType, out var boundary))
         {
-            return Problem(StatusCodesForStow.UnsupportedMediaType, "The body must be multipart/related; type=\"application/dicom\" with a boundary.");
+            return Problem(http, StatusCodesForStow.UnsupportedMediaType, "The body must be multipart/related; type=\"application/dicom\" with a boundary.");
         }
 
         // Kestrel's default 30 MB request limit is far below a slide; the spool enforces our own bounds.
@@ -44,13 +49,15 @@ public static partial class StoreInstances
         using var spool = new MultipartSpool();
         try
         {
-            var tempFolder = dicomOptions.Value.TempDirectory ?? Path.Combine(Path.GetTempPath(), "retinascreen-dicom");
-            await spool.ReadAsync(http.Request.Body, boundary, tempFolder, options.MaxStowPartBytes, options.MaxStowBodyBytes, cancellationToken);
+            var tempFolder = services.DicomOptions.Value.TempDirectory ?? Path.Combine(Path.GetTempPath(), "retinascreen-dicom");
+            await spool.ReadAsync(http.Request.Body, boundary, tempFolder, services.SizeLimits, options.MaxStowBodyBytes, services.DiskWatermark, cancellationToken);
         }
         catch (StowRequestException ex)
         {
             LogRefused(logger, device, ex.StatusCode, ex.Message);
-            return Problem(ex.StatusCode, ex.Message);
+            // The rest of the body is not wanted: closing the connection spares reading it just to keep it alive.
+            http.Response.Headers.Connection = "close";
+            return Problem(http, ex.StatusCode, ex.Message);
         }
 
         var response = new StoreResponse();
@@ -94,7 +101,10 @@ public static partial class StoreInstances
         return boundary.Length is > 0 and <= 70;
     }
 
-    private static IResult Problem(int status, string detail) => Results.Problem(detail: detail, statusCode: status);
+    /// <summary>Refusals that pass with time (no room on disk) tell the sender when to retry.</summary>
+    private static IResult Problem(HttpContext http, int status, string detail) => status == StatusCodesForStow.ServiceUnavailable
+        ? StowAdmission.Refuse(http, status, detail)
+        : Results.Problem(detail: detail, statusCode: status);
 
     [LoggerMessage(EventId = 4110, Level = LogLevel.Warning, Message = "STOW-RS request from device {Device} refused with {Status}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string device, int status, string reason);

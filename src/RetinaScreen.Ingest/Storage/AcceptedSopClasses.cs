@@ -27,5 +27,29 @@ public static class AcceptedSopClasses
     };
 
     /// <summary>Classes whose instances carry a document rather than pixel data.</summary>
-    public static bool IsDocument(string sopClassUid) => sopClassUid == DicomUids.EncapsulatedPdf;
+    public static bool IsDocument(string sopClassUid) => FamilyOf(sopClassUid) == SopClassFamily.Document;
+
+    /// <summary>
+    /// The family whose size limit and handling a class shares. Anything not named as a slide or a document, an
+    /// unknown class included, is a photograph: the smallest images get the tightest bound.
+    /// </summary>
+    public static SopClassFamily FamilyOf(string? sopClassUid) => sopClassUid switch
+    {
+        DicomUids.VlWholeSlideMicroscopyImage => SopClassFamily.Slide,
+        DicomUids.EncapsulatedPdf => SopClassFamily.Document,
+        _ => SopClassFamily.Photograph,
+    };
+}
+
+/// <summary>Kinds of object that differ by orders of magnitude in size.</summary>
+public enum SopClassFamily
+{
+    /// <summary>Fundus and other photographs, secondary captures: megabytes.</summary>
+    Photograph,
+
+    /// <summary>Whole-slide images: up to gigabytes.</summary>
+    Slide,
+
+    /// <summary>Encapsulated documents (PDF reports).</summary>
+    Document,
 }

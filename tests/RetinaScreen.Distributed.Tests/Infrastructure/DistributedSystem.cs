@@ -105,6 +105,8 @@ public class DistributedSystem : IAsyncLifetime
             ["RetinaScreen__Bus__RedeliveryIntervals__0"] = "00:00:01",
             ["RetinaScreen__Dicom__Port"] = DicomPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["RetinaScreen__Dicom__BindAddress"] = "127.0.0.1",
+            // The tests send from unregistered AE titles.
+            ["RetinaScreen__Ingest__RequireRegisteredDevices"] = "false",
             ["RetinaScreen__Inference__IntraOpThreads"] = "1",
             ["RetinaScreen__Bootstrap__AdminEmail"] = AdminEmail,
             ["RetinaScreen__Bootstrap__AdminPassword"] = AdminPassword,

@@ -54,6 +54,12 @@ public class EmbeddedHost : IAsyncLifetime
         start.Environment["RetinaScreen__Reading__PathologySampleFraction"] = "0";
         start.Environment["RetinaScreen__Reading__SecondReadFraction"] = "0";
         start.Environment["RetinaScreen__Reading__BlindFraction"] = "0";
+        if (AcceptsUnregisteredDevices)
+        {
+            // The tests send as DCMTK's default and their own AE titles; the shipped default refuses unregistered ones.
+            start.Environment["RetinaScreen__Ingest__RequireRegisteredDevices"] = "false";
+        }
+
         foreach (var (name, value) in EnvironmentOverrides)
         {
             start.Environment[name] = value;
@@ -104,6 +110,9 @@ public class EmbeddedHost : IAsyncLifetime
 
     /// <summary>The host's process id (for reading its memory from /proc).</summary>
     public int ProcessId => _process?.Id ?? throw new InvalidOperationException("The host has not been started.");
+
+    /// <summary>False leaves the product's default, which accepts only registered devices over DIMSE.</summary>
+    protected virtual bool AcceptsUnregisteredDevices => true;
 
     /// <summary>Settings a derived fixture adds or replaces (environment variables of the host process).</summary>
     protected virtual IReadOnlyDictionary<string, string> EnvironmentOverrides { get; } = new Dictionary<string, string>();
