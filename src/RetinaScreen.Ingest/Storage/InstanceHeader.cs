@@ -18,9 +18,6 @@ internal sealed record InstanceHeader
         MaxElementCount = 100_000,
     };
 
-    /// <summary>The most a deflated data set may inflate to when the caller names no limit of its own.</summary>
-    public const long DefaultMaxInflatedBytes = DicomReadOptions.DefaultMaxInflatedLength;
-
     public required string SopClassUid { get; init; }
     public required string SopInstanceUid { get; init; }
     public required string StudyInstanceUid { get; init; }
@@ -48,15 +45,13 @@ internal sealed record InstanceHeader
     private string? MetaSopClassUid { get; init; }
     private string? MetaSopInstanceUid { get; init; }
 
-    /// <returns>The header, or null with <paramref name="reason"/> saying why the bytes are not a usable DICOM object.</returns>
-    public static InstanceHeader? TryRead(string path, out string? reason) => TryRead(path, DefaultMaxInflatedBytes, out reason);
-
     /// <param name="path">The arrived Part 10 file.</param>
     /// <param name="maxInflatedBytes">
     /// The most a deflated data set may inflate to (the largest object accepted); one that inflates further is
     /// refused as unreadable, having cost no more than this much inflation and a few buffers of memory.
     /// </param>
     /// <param name="reason">Why the bytes are not a usable DICOM object, when they are not.</param>
+    /// <returns>The header, or null with <paramref name="reason"/> saying why the bytes are not a usable DICOM object.</returns>
     public static InstanceHeader? TryRead(string path, long maxInflatedBytes, out string? reason)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxInflatedBytes, 1);

@@ -25,6 +25,7 @@ public sealed partial class InstanceIngestor(
     OutboxSignal outboxSignal,
     TimeProvider clock,
     DiskWatermark diskWatermark,
+    ObjectSizeLimits sizeLimits,
     ILogger<InstanceIngestor> logger) : IDisposable
 {
     /// <summary>
@@ -86,7 +87,7 @@ public sealed partial class InstanceIngestor(
             return new IngestOutcome(IngestResult.OutOfResources, Reason: "Storage is below its free-space watermark.");
         }
 
-        var header = InstanceHeader.TryRead(request.Part10FilePath, out var unreadableReason);
+        var header = InstanceHeader.TryRead(request.Part10FilePath, sizeLimits.MaxBytes(request.DeclaredSopClassUid), out var unreadableReason);
         if (header is null)
         {
             LogRejected(logger, request.Source, "unreadable", unreadableReason);
@@ -552,7 +553,7 @@ public sealed partial class InstanceIngestor(
                 return;
             }
 
-            var header = InstanceHeader.TryRead(path, out var unreadable);
+            var header = InstanceHeader.TryRead(path, sizeLimits.MaxBytes(record.SopClassUid), out var unreadable);
             var invalid = header is null ? unreadable : header.Validate(null, null);
             if (header is null || invalid is not null)
             {
