@@ -66,8 +66,7 @@ public sealed class ImageApiTests : IAsyncLifetime
         using var admin = await Host.SignedInClientAsync(AdminEmail, AdminPassword);
         foreach (var (email, password, roles) in new[] { (ReaderEmail, ReaderPassword, new[] { "Pathologist" }), (NoRoleEmail, NoRolePassword, Array.Empty<string>()) })
         {
-            using var created = await admin.PostAsJsonAsync("/api/admin/users", new { email, password, roles });
-            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            await Host.CreateUserAsync(admin, email, password, roles);
         }
     }
 
