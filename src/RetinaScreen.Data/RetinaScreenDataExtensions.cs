@@ -91,6 +91,17 @@ public static class RetinaScreenDataExtensions
         PrivateFiles.CreateOrRestrictFolder(folder);
         var file = Path.Combine(folder, SqliteFileName);
         PrivateFiles.CreateOrRestrictFile(file);
+        if (new FileInfo(file).Length == 0)
+        {
+            // An empty file is not yet a database, and EF opens an existing file read-only to look at it first: a
+            // database in write-ahead-log mode it can open that way (the connections' pragmas then change nothing).
+            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Pooling = false }.ToString());
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode=WAL;";
+            command.ExecuteNonQuery();
+        }
+
         foreach (var companion in new[] { file + "-wal", file + "-shm", file + "-journal" })
         {
             if (File.Exists(companion))

@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -64,9 +63,10 @@ public static class PortalExtensions
             {
                 bearer.BearerTokenExpiration = signIn.Value.AccessTokenLifetime;
                 bearer.RefreshTokenExpiration = signIn.Value.RefreshTokenLifetime;
+                bearer.Events.OnMessageReceived = AccountAccess.CheckBearerAsync;
             });
+        services.ConfigureApplicationCookie(cookie => cookie.Events.OnValidatePrincipal = AccountAccess.CheckCookieAsync);
         services.AddSingleton<AccountAccess>();
-        services.AddSingleton<IClaimsTransformation>(sp => sp.GetRequiredService<AccountAccess>());
         services.AddSingleton<SignInThrottle>();
         SignInThrottle.AddTo(services);
 

@@ -1,8 +1,10 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using RetinaScreen.Data;
 using RetinaScreen.Hosting.Security;
@@ -12,27 +14,79 @@ namespace RetinaScreen.Portal.Accounts;
 /// <summary>
 /// Decides, on every request, what a signed-in user's token still allows. A bearer token is a sealed copy of the
 /// claims at sign-in; this check replaces its roles and must-change mark with the account's current ones and
-/// refuses the token outright when its security stamp is no longer the account's (password changed or reset,
-/// signed out, disabled) or the account cannot sign in. One database read per account per
+/// refuses the token outright (401) when its security stamp is no longer the account's (password changed or reset,
+/// signed out, disabled) or the account is disabled. One database read per account per
 /// <see cref="LoginOptions.AccountCheckInterval"/> keeps the cost off the worklist; changes made through this
 /// process's <see cref="AuditingUserManager"/> drop the cached state at once.
 /// </summary>
 internal sealed class AccountAccess(
     IMemoryCache cache,
     IDbContextFactory<RetinaScreenDbContext> dbFactory,
-    IOptions<LoginOptions> signIn,
+    IOptions<LoginOptions> login,
     IOptions<IdentityOptions> identity,
-    TimeProvider clock) : IClaimsTransformation
+    TimeProvider clock)
 {
-    private static readonly ClaimsPrincipal Nobody = new(new ClaimsIdentity());
+    private const string BearerPrefix = "Bearer ";
 
-    public async Task<ClaimsPrincipal> TransformAsync(ClaimsPrincipal principal)
+    /// <summary>
+    /// The bearer handler's hook before it reads the token: the token is read here instead, and the request is
+    /// authenticated with the account's current principal or refused. Expired or unreadable tokens are left to the
+    /// handler, which refuses them as usual.
+    /// </summary>
+    public static async Task CheckBearerAsync(MessageReceivedContext context)
     {
-        // Only the accounts' own tokens and cookies; device tokens are checked by their own handler.
-        if (principal.Identity is not ClaimsIdentity { IsAuthenticated: true } token
-            || !string.Equals(token.AuthenticationType, IdentityConstants.ApplicationScheme, StringComparison.Ordinal))
+        var header = context.Request.Headers.Authorization.ToString();
+        var token = context.Token ?? (header.StartsWith(BearerPrefix, StringComparison.Ordinal) ? header[BearerPrefix.Length..] : null);
+        if (string.IsNullOrEmpty(token))
         {
-            return principal;
+            return;
+        }
+
+        var ticket = context.Options.BearerTokenProtector.Unprotect(token);
+        var access = context.HttpContext.RequestServices.GetRequiredService<AccountAccess>();
+        if (ticket?.Properties.ExpiresUtc is not { } expires || access.Now >= expires)
+        {
+            return;
+        }
+
+        var current = await access.CurrentPrincipalAsync(ticket.Principal);
+        if (current is null)
+        {
+            context.Fail("The account's sessions have ended, or it is disabled.");
+            return;
+        }
+
+        context.Principal = current;
+        context.Properties = ticket.Properties;
+        context.Success();
+    }
+
+    /// <summary>The same check for the sign-in cookie (<c>?useCookies=true</c>).</summary>
+    public static async Task CheckCookieAsync(CookieValidatePrincipalContext context)
+    {
+        if (context.Principal is null)
+        {
+            return;
+        }
+
+        var access = context.HttpContext.RequestServices.GetRequiredService<AccountAccess>();
+        var current = await access.CurrentPrincipalAsync(context.Principal);
+        if (current is null)
+        {
+            context.RejectPrincipal();
+        }
+        else
+        {
+            context.ReplacePrincipal(current);
+        }
+    }
+
+    /// <returns>The token's principal with the account's current roles and mark; null when the token must be refused.</returns>
+    public async Task<ClaimsPrincipal?> CurrentPrincipalAsync(ClaimsPrincipal principal)
+    {
+        if (principal.Identity is not ClaimsIdentity { IsAuthenticated: true } token)
+        {
+            return null;
         }
 
         var claimTypes = identity.Value.ClaimsIdentity;
@@ -40,7 +94,7 @@ internal sealed class AccountAccess(
         var stamp = token.FindFirst(claimTypes.SecurityStampClaimType)?.Value;
         if (userId is null || stamp is null)
         {
-            return Nobody;
+            return null;
         }
 
         var state = await StateOfAsync(userId);
@@ -48,7 +102,7 @@ internal sealed class AccountAccess(
             || !string.Equals(state.SecurityStamp, stamp, StringComparison.Ordinal)
             || state.DisabledUntil > clock.GetUtcNow())
         {
-            return Nobody;
+            return null;
         }
 
         var current = new ClaimsIdentity(token.AuthenticationType, claimTypes.UserNameClaimType, claimTypes.RoleClaimType);
@@ -63,12 +117,14 @@ internal sealed class AccountAccess(
         return new ClaimsPrincipal(current);
     }
 
+    private DateTimeOffset Now => clock.GetUtcNow();
+
     /// <summary>Drops what is known of the account, so that the next request reads it again.</summary>
     public void Forget(string userId) => cache.Remove(KeyOf(userId));
 
     private async Task<AccountState?> StateOfAsync(string userId)
     {
-        var interval = signIn.Value.AccountCheckInterval;
+        var interval = login.Value.AccountCheckInterval;
         if (interval > TimeSpan.Zero && cache.TryGetValue(KeyOf(userId), out AccountState? known))
         {
             return known;

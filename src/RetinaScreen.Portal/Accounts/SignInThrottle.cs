@@ -28,13 +28,11 @@ internal sealed class SignInThrottle : IDisposable
     public const string AddressPolicy = "sign-in-per-address";
 
     private readonly PartitionedRateLimiter<string> _failures;
-    private readonly ILookupNormalizer _normalizer;
     private readonly ILogger<SignInThrottle> _logger;
 
-    public SignInThrottle(IOptions<LoginOptions> options, ILookupNormalizer normalizer, ILogger<SignInThrottle> logger)
+    public SignInThrottle(IOptions<LoginOptions> options, ILogger<SignInThrottle> logger)
     {
         var settings = options.Value;
-        _normalizer = normalizer;
         _logger = logger;
         _failures = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetFixedWindowLimiter(key, _ =>
             new FixedWindowRateLimiterOptions
@@ -82,7 +80,9 @@ internal sealed class SignInThrottle : IDisposable
 
         var http = context.HttpContext;
         var source = SourceOf(http);
-        var key = (_normalizer.NormalizeName(login.Email?.Trim() ?? "") ?? "") + "\n" + source;
+        // The account as the user store finds it, so that spellings of one name share one budget.
+        var normalizer = http.RequestServices.GetRequiredService<ILookupNormalizer>();
+        var key = (normalizer.NormalizeName(login.Email?.Trim() ?? "") ?? "") + "\n" + source;
         using (var budget = _failures.AttemptAcquire(key, permitCount: 0))
         {
             if (!budget.IsAcquired)
@@ -93,7 +93,9 @@ internal sealed class SignInThrottle : IDisposable
         }
 
         var result = await next(context);
-        if (result is ProblemHttpResult { StatusCode: StatusCodes.Status401Unauthorized })
+        // The endpoint answers with a union of results (Results<…>); the one inside tells failure from success.
+        var answer = result is INestedHttpResult nested ? nested.Result : result;
+        if (answer is ProblemHttpResult { StatusCode: StatusCodes.Status401Unauthorized })
         {
             using var _ = _failures.AttemptAcquire(key, permitCount: 1);
             return SignInFailed();
