@@ -64,7 +64,7 @@ internal static partial class PortalLog
     public static partial void KeyCertificateGenerated(ILogger logger, string path);
 
     [LoggerMessage(EventId = 3031, Level = LogLevel.Warning, Message =
-        "Removed {Count} sign-in key(s) that were stored unencrypted; a new encrypted key replaces them and their tokens must sign in again")]
+        "Removed {Count} sign-in key(s) that were stored unencrypted; an encrypted key replaces them, and whoever signed in with them signs in again")]
     public static partial void PlaintextKeysRemoved(ILogger logger, int count);
 
     [LoggerMessage(EventId = 3090, Level = LogLevel.Warning, Message = "Could not write the audit event {Action}")]

@@ -2,7 +2,6 @@ using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -48,7 +47,9 @@ internal static class SignInKeyProtection
             .ProtectKeysWithCertificate(certificate)
             // Decryption otherwise looks for the certificate in the machine's certificate stores only.
             .UnprotectKeysWithAnyCertificate(certificate);
-        services.AddHostedService<PlaintextKeyRemoval>();
+        // First of all hosted services: before Data Protection's own start-up (registered by whichever module
+        // called AddAuthentication first) loads the key ring, so that no token is sealed with a key about to go.
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, PlaintextKeyRemoval>());
     }
 
     /// <returns>The certificate, and the path it was generated at when this start generated it.</returns>
@@ -119,8 +120,6 @@ internal static class SignInKeyProtection
     private sealed class PlaintextKeyRemoval(
         SignInKeyCertificate certificate,
         IDbContextFactory<RetinaScreenDbContext> dbFactory,
-        IKeyManager keys,
-        TimeProvider clock,
         ILogger<PlaintextKeyRemoval> logger) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
@@ -142,9 +141,6 @@ internal static class SignInKeyProtection
 
             db.DataProtectionKeys.RemoveRange(plaintext);
             await db.SaveChangesAsync(cancellationToken);
-            // Creating a key also drops the key ring this process may already hold.
-            var now = clock.GetUtcNow();
-            keys.CreateNewKey(now, now.AddDays(90));
             PortalLog.PlaintextKeysRemoved(logger, plaintext.Count);
         }
 
