@@ -80,14 +80,39 @@ public static class RetinaScreenDataExtensions
         throw new InvalidOperationException($"{ProviderKey} must be Sqlite or PostgreSql, not '{value}'.");
     }
 
-    /// <summary>The SQLite file under <paramref name="dataPath"/>; the folder is created.</summary>
+    /// <summary>
+    /// The SQLite file under <paramref name="dataPath"/>. The folder (0700) and the file (0600) are created here, or
+    /// narrowed to the owner when they exist, before SQLite opens the file: SQLite gives its write-ahead log and
+    /// shared-memory files the database file's mode.
+    /// </summary>
     public static string SqliteConnectionString(string dataPath)
     {
         var folder = Path.GetFullPath(dataPath);
-        Directory.CreateDirectory(folder);
+        PrivateFiles.CreateOrRestrictFolder(folder);
+        var file = Path.Combine(folder, SqliteFileName);
+        PrivateFiles.CreateOrRestrictFile(file);
+        if (new FileInfo(file).Length == 0)
+        {
+            // An empty file is not yet a database, and EF opens an existing file read-only to look at it first: a
+            // database in write-ahead-log mode it can open that way (the connections' pragmas then change nothing).
+            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Pooling = false }.ToString());
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode=WAL;";
+            command.ExecuteNonQuery();
+        }
+
+        foreach (var companion in new[] { file + "-wal", file + "-shm", file + "-journal" })
+        {
+            if (File.Exists(companion))
+            {
+                PrivateFiles.CreateOrRestrictFile(companion);
+            }
+        }
+
         return new SqliteConnectionStringBuilder
         {
-            DataSource = Path.Combine(folder, SqliteFileName),
+            DataSource = file,
             // Microsoft.Data.Sqlite retries a busy database until the command timeout.
             DefaultTimeout = RetinaScreenDatabase.SqliteBusyTimeoutSeconds,
             Pooling = true,

@@ -1,8 +1,11 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,16 +45,36 @@ public static class PortalExtensions
         services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddOpenApi();
 
+        services.AddTransient<IStartupFilter, ApiResponsesAreNotStored>();
+
+        services.AddOptions<LoginOptions>()
+            .BindConfiguration(LoginOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddHttpContextAccessor();
+        services.AddMemoryCache();
         services.AddIdentityApiEndpoints<RetinaScreenUser>(ConfigureIdentity)
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<RetinaScreenDbContext>()
             .AddClaimsPrincipalFactory<PortalClaimsPrincipalFactory>()
+            .AddUserManager<AuditingUserManager>()
             .AddSignInManager<AuditingSignInManager>();
+        services.AddOptions<BearerTokenOptions>(IdentityConstants.BearerScheme)
+            .Configure<IOptions<LoginOptions>>((bearer, signIn) =>
+            {
+                bearer.BearerTokenExpiration = signIn.Value.AccessTokenLifetime;
+                bearer.RefreshTokenExpiration = signIn.Value.RefreshTokenLifetime;
+                bearer.Events.OnMessageReceived = AccountAccess.CheckBearerAsync;
+            });
+        services.ConfigureApplicationCookie(cookie => cookie.Events.OnValidatePrincipal = AccountAccess.CheckCookieAsync);
+        services.AddSingleton<AccountAccess>();
+        services.AddSingleton<SignInThrottle>();
+        SignInThrottle.AddTo(services);
 
-        // Tokens are protected by these keys: kept in the database they survive restarts and verify on every replica.
-        services.AddDataProtection()
-            .SetApplicationName("RetinaScreen")
-            .PersistKeysToDbContext<RetinaScreenDbContext>();
+        // Tokens are sealed by these keys: kept in the database they survive restarts and verify on every replica,
+        // encrypted to a certificate kept outside it.
+        var keyProtection = builder.Configuration.GetSection(KeyProtectionOptions.SectionName).Get<KeyProtectionOptions>() ?? new KeyProtectionOptions();
+        SignInKeyProtection.AddTo(services, keyProtection, builder.Configuration[RetinaScreenDataExtensions.DataPathKey] ?? "./data");
 
         services.AddRetinaScreenAuthorization();
 
@@ -79,9 +102,17 @@ public static class PortalExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
 
+        app.UseRateLimiter();
+
+        var throttle = app.Services.GetRequiredService<SignInThrottle>();
         app.MapGroup("/api/auth")
             .MapIdentityApi<RetinaScreenUser>()
-            .Add(RestrictIdentityEndpoints);
+            .Add(endpoint =>
+            {
+                RestrictIdentityEndpoints(endpoint);
+                ThrottleSignIn(endpoint, throttle);
+            });
+        SignOut.Map(app);
 
         var api = app.MapGroup("/api").RequireAuthorization();
         GetMe.Map(api);
@@ -99,6 +130,9 @@ public static class PortalExtensions
         var admin = api.MapGroup("/admin").RequireAuthorization(AccessPolicies.AdminOnly);
         CreateUser.Map(admin);
         ListUsers.Map(admin);
+        DisableUser.Map(admin);
+        SetUserRoles.Map(admin);
+        ResetUserPassword.Map(admin);
 
         var devices = admin.MapGroup("/devices");
         devices.MapGet("/", ListDevices.HandleAsync);
@@ -126,10 +160,31 @@ public static class PortalExtensions
         options.Password.RequireUppercase = true;
         options.Password.RequireNonAlphanumeric = true;
 
+        // Lock-out is how an administrator disables an account (SignInThrottle limits failed passwords per source
+        // instead, so that strangers cannot lock anyone out); every account can be disabled.
         options.Lockout.AllowedForNewUsers = true;
-        options.Lockout.MaxFailedAccessAttempts = 5;
-        options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
     }
+
+    /// <summary>
+    /// The anonymous credential exchanges get the per-address rate limit; login also gets the per-account-and-source
+    /// budget of failures and the single answer to every failure.
+    /// </summary>
+    private static void ThrottleSignIn(EndpointBuilder endpoint, SignInThrottle throttle)
+    {
+        var route = (endpoint as RouteEndpointBuilder)?.RoutePattern.RawText ?? "";
+        if (AnonymousRoutes.Any(anonymous => route.EndsWith(anonymous, StringComparison.Ordinal)))
+        {
+            endpoint.Metadata.Add(new EnableRateLimitingAttribute(SignInThrottle.AddressPolicy));
+        }
+
+        if (route.EndsWith("/login", StringComparison.Ordinal))
+        {
+            endpoint.FilterFactories.Add((_, next) => invocation => throttle.FilterLoginAsync(invocation, next));
+        }
+    }
+
+    /// <summary>The <c>MapIdentityApi</c> endpoints that take requests without a signed-in user.</summary>
+    private static readonly string[] AnonymousRoutes = ["/login", "/refresh", "/forgotPassword", "/resetPassword", "/confirmEmail", "/resendConfirmationEmail"];
 
     /// <summary>
     /// <c>MapIdentityApi</c> maps its endpoints without authorisation metadata, so the fallback policy closes them all;

@@ -28,17 +28,44 @@ internal static partial class PortalLog
     [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "Failed sign-in for user {UserId}")]
     public static partial void LoginFailed(ILogger logger, string userId);
 
-    [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "User {UserId} is locked out after repeated failed sign-ins")]
-    public static partial void LockedOut(ILogger logger, string userId);
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "Sign-in refused for user {UserId}: the account is disabled")]
+    public static partial void LoginRefusedDisabled(ILogger logger, string userId);
 
     [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "Failed sign-in for an unknown account")]
     public static partial void LoginFailedUnknownAccount(ILogger logger);
+
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Warning, Message = "Sign-in attempts from {Source} refused for a while: {Reason}")]
+    public static partial void SignInThrottled(ILogger logger, string source, string reason);
+
+    [LoggerMessage(EventId = 3015, Level = LogLevel.Information, Message = "User {UserId} signed out")]
+    public static partial void SignedOut(ILogger logger, string userId);
 
     [LoggerMessage(EventId = 3020, Level = LogLevel.Information, Message = "User {ActorId} created user {UserId} with roles {Roles}")]
     public static partial void UserCreated(ILogger logger, string actorId, string userId, string roles);
 
     [LoggerMessage(EventId = 3021, Level = LogLevel.Information, Message = "User {UserId} changed their password")]
     public static partial void PasswordChanged(ILogger logger, string userId);
+
+    [LoggerMessage(EventId = 3022, Level = LogLevel.Information, Message = "User {ActorId} disabled user {UserId}")]
+    public static partial void UserDisabled(ILogger logger, string actorId, string userId);
+
+    [LoggerMessage(EventId = 3023, Level = LogLevel.Information, Message = "User {ActorId} enabled user {UserId}")]
+    public static partial void UserEnabled(ILogger logger, string actorId, string userId);
+
+    [LoggerMessage(EventId = 3024, Level = LogLevel.Information, Message = "User {ActorId} set the roles of user {UserId} to {Roles}")]
+    public static partial void UserRolesSet(ILogger logger, string actorId, string userId, string roles);
+
+    [LoggerMessage(EventId = 3025, Level = LogLevel.Information, Message = "User {ActorId} reset the password of user {UserId}")]
+    public static partial void PasswordReset(ILogger logger, string actorId, string userId);
+
+    [LoggerMessage(EventId = 3030, Level = LogLevel.Warning, Message =
+        "No certificate protects the sign-in keys at rest (RetinaScreen__Portal__KeyProtection__CertificatePath): generated one at {Path} " +
+        "(readable by this account only). Back it up with the data folder; every portal process of one installation needs the same file.")]
+    public static partial void KeyCertificateGenerated(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 3031, Level = LogLevel.Warning, Message =
+        "Removed {Count} sign-in key(s) that were stored unencrypted; an encrypted key replaces them, and whoever signed in with them signs in again")]
+    public static partial void PlaintextKeysRemoved(ILogger logger, int count);
 
     [LoggerMessage(EventId = 3090, Level = LogLevel.Warning, Message = "Could not write the audit event {Action}")]
     public static partial void AuditWriteFailed(ILogger logger, Exception exception, string action);

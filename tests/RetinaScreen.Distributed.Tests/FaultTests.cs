@@ -214,11 +214,7 @@ public sealed class DeadLetterTests(DistributedSystem system) : IClassFixture<Di
     {
         const string graderEmail = "grader@distributed.test";
         const string graderPassword = "Distributed-Grader-Passphrase-1!";
-        using (var admin = await system.AdminClientAsync())
-        using (var created = await admin.PostAsJsonAsync("api/admin/users", new { email = graderEmail, password = graderPassword, roles = GraderRole }))
-        {
-            Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
-        }
+        await system.CreateUserAsync(graderEmail, graderPassword, GraderRole);
 
         using var grader = await system.ClientAsync(graderEmail, graderPassword);
         // Signed in and allowed what a grader does: the refusal below is the role's, not a missing login.

@@ -41,12 +41,12 @@ public sealed class PortalServesEveryoneTests(ReadingDistributedSystem system) :
         var answered = await system.SendAsync([.. photographs, slidePath], senders: 1, new SendProgress());
         Assert.Equal(3, answered.Count);
 
-        using var admin = await system.AdminClientAsync();
         foreach (var (email, role) in new[] { (GraderEmail, "Grader"), (PathologistEmail, "Pathologist") })
         {
-            using var created = await admin.PostAsJsonAsync("api/admin/users", new { email, password = Password, roles = new[] { role } });
-            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            await system.CreateUserAsync(email, Password, role);
         }
+
+        using var admin = await system.AdminClientAsync();
 
         using var grader = await system.ClientAsync(GraderEmail, Password);
         using var pathologist = await system.ClientAsync(PathologistEmail, Password);

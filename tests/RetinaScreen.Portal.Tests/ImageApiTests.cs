@@ -66,8 +66,7 @@ public sealed class ImageApiTests : IAsyncLifetime
         using var admin = await Host.SignedInClientAsync(AdminEmail, AdminPassword);
         foreach (var (email, password, roles) in new[] { (ReaderEmail, ReaderPassword, new[] { "Pathologist" }), (NoRoleEmail, NoRolePassword, Array.Empty<string>()) })
         {
-            using var created = await admin.PostAsJsonAsync("/api/admin/users", new { email, password, roles });
-            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            await Host.CreateUserAsync(admin, email, password, roles);
         }
     }
 
@@ -99,8 +98,8 @@ public sealed class ImageApiTests : IAsyncLifetime
         Assert.Equal(StoredFrame(JpegSop, 0), await response.Content.ReadAsByteArrayAsync());
         var sha256 = await Host.WithDbAsync(db => Task.FromResult(db.Instances.Single(i => i.SopInstanceUid == JpegSop).Sha256));
         Assert.Equal($"\"{sha256}\"", response.Headers.ETag?.ToString());
-        Assert.True(response.Headers.CacheControl?.Private);
-        Assert.NotNull(response.Headers.CacheControl?.MaxAge);
+        // A photograph is patient data: no browser or proxy keeps it (REQ-SEC-18).
+        Assert.True(response.Headers.CacheControl?.NoStore);
 
         // The same bytes again cost nothing: the ETag answers 304.
         using var again = new HttpRequestMessage(HttpMethod.Get, $"/api/instances/{JpegSop}/image");

@@ -59,6 +59,8 @@ public sealed class PortalHost : IAsyncDisposable
             // Unset unless a test sets them: the developer's environment must not leak into the bootstrap tests.
             ["RetinaScreen:Bootstrap:AdminEmail"] = "",
             ["RetinaScreen:Bootstrap:AdminPassword"] = "",
+            // Every test signs in from 127.0.0.1; the sign-in throttle's own tests set their limits.
+            ["RetinaScreen:Portal:Login:PermitsPerAddress"] = "10000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -139,6 +141,23 @@ public sealed class PortalHost : IAsyncDisposable
         Assert.NotNull(tokens);
         Assert.False(string.IsNullOrEmpty(tokens.AccessToken));
         return CreateClient(tokens.AccessToken);
+    }
+
+    /// <summary>
+    /// Creates an account through the admin API and completes its first sign-in: a password an administrator gives
+    /// is one-time, so the account is created with a temporary one and then sets <paramref name="password"/> itself.
+    /// </summary>
+    /// <returns>The created account, as the admin API answered.</returns>
+    public async Task<System.Text.Json.JsonElement> CreateUserAsync(HttpClient admin, string email, string password, params string[] roles)
+    {
+        var temporary = "Temporary-" + password;
+        using var created = await admin.PostAsJsonAsync("/api/admin/users", new { email, password = temporary, roles });
+        Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        var user = await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        using var first = await SignedInClientAsync(email, temporary);
+        using var changed = await first.PostAsJsonAsync("/api/me/password", new { currentPassword = temporary, newPassword = password });
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, changed.StatusCode);
+        return user;
     }
 
     public async Task<T> WithDbAsync<T>(Func<RetinaScreenDbContext, Task<T>> action)

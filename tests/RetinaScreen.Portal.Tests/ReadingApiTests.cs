@@ -35,8 +35,7 @@ public sealed class ReadingApiTests : IAsyncLifetime
         using var admin = await Host.SignedInClientAsync(AdminEmail, Password);
         foreach (var (email, role) in new[] { ("a@reading.test", "Grader"), ("b@reading.test", "Grader"), ("senior@reading.test", "Adjudicator"), ("path@reading.test", "Pathologist") })
         {
-            using var created = await admin.PostAsJsonAsync("/api/admin/users", new { email, password = Password, roles = new[] { role } });
-            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            await Host.CreateUserAsync(admin, email, Password, role);
         }
     }
 

@@ -52,8 +52,7 @@ public sealed class SeededPortal : IAsyncLifetime
         using var admin = await host.SignedInClientAsync(AdminEmail, AdminPassword);
         foreach (var (email, password) in new[] { (GraderEmail, GraderPassword), (ClumsyEmail, ClumsyPassword) })
         {
-            using var created = await admin.PostAsJsonAsync("/api/admin/users", new { email, password, roles = new[] { "Grader" } });
-            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            await host.CreateUserAsync(admin, email, password, "Grader");
         }
     }
 

@@ -15,7 +15,8 @@ public sealed class FileObjectStore : IObjectStore
     {
         _root = Path.GetFullPath(root);
         _incoming = Path.Combine(_root, ".incoming");
-        Directory.CreateDirectory(_incoming);
+        PrivateFiles.CreateFolder(_root);
+        PrivateFiles.CreateFolder(_incoming);
     }
 
     public string Root => _root;
@@ -92,7 +93,7 @@ public sealed class FileObjectStore : IObjectStore
 
         var parent = Path.GetDirectoryName(folder)!;
         List<string> changed = Directory.Exists(parent) ? [parent] : [parent, _root];
-        Directory.CreateDirectory(folder);
+        PrivateFiles.CreateFolder(folder);
         return changed;
     }
 

@@ -12,8 +12,9 @@ namespace RetinaScreen.Portal.Accounts;
 public sealed record ChangePasswordRequest(string CurrentPassword, string NewPassword);
 
 /// <summary>
-/// <c>POST /api/me/password</c>: changes the caller's password and clears the must-change mark. The caller signs in
-/// again afterwards to get a token without the mark.
+/// <c>POST /api/me/password</c>: changes the caller's password. <see cref="AuditingUserManager"/> clears the
+/// must-change mark and audits the change; the new security stamp ends every token of the account, this one included,
+/// so the caller signs in again with the new password.
 /// </summary>
 internal static class ChangePassword
 {
@@ -24,9 +25,7 @@ internal static class ChangePassword
         ChangePasswordRequest request,
         ClaimsPrincipal principal,
         UserManager<RetinaScreenUser> users,
-        AuditTrail audit,
-        ILoggerFactory loggers,
-        CancellationToken cancellationToken)
+        ILoggerFactory loggers)
     {
         var user = await users.GetUserAsync(principal);
         if (user is null)
@@ -50,15 +49,8 @@ internal static class ChangePassword
                 .ToDictionary(group => group.Key, group => group.Select(error => error.Description).ToArray()));
         }
 
-        if (user.MustChangePassword)
-        {
-            user.MustChangePassword = false;
-            await users.UpdateAsync(user);
-        }
-
         var logger = loggers.CreateLogger(typeof(ChangePassword));
         PortalLog.PasswordChanged(logger, user.Id);
-        await audit.TryAppendAsync(user.Email ?? user.Id, "user.password.changed", "user", user.Id, null, cancellationToken);
         return TypedResults.NoContent();
     }
 }

@@ -12,7 +12,9 @@ namespace RetinaScreen.Portal.Accounts;
 public sealed record CreateUserRequest(string Email, string Password, IReadOnlyList<string>? Roles, string? DisplayName = null);
 
 /// <summary>
-/// <c>POST /api/admin/users</c>: the only way to add a user (public registration is closed). Admins only.
+/// <c>POST /api/admin/users</c>: the way to add a user (public registration is closed). Admins only.
+/// The password given is a one-time password: the user must change it at first sign-in. The account's creation and
+/// roles are audited by <see cref="AuditingUserManager"/>.
 /// </summary>
 internal static class CreateUser
 {
@@ -23,9 +25,7 @@ internal static class CreateUser
         CreateUserRequest request,
         ClaimsPrincipal principal,
         UserManager<RetinaScreenUser> users,
-        AuditTrail audit,
-        ILoggerFactory loggers,
-        CancellationToken cancellationToken)
+        ILoggerFactory loggers)
     {
         var errors = new Dictionary<string, string[]>();
         var email = request.Email?.Trim() ?? "";
@@ -81,9 +81,8 @@ internal static class CreateUser
         var logger = loggers.CreateLogger(typeof(CreateUser));
         var roleList = string.Join(",", roles);
         PortalLog.UserCreated(logger, actor, user.Id, roleList);
-        await audit.TryAppendAsync(actor, "user.created", "user", user.Id, new { email, roles }, cancellationToken);
 
         return TypedResults.Created($"/api/admin/users/{user.Id}",
-            new UserResponse(user.Id, email, user.DisplayName, roles, user.MustChangePassword, null));
+            new UserResponse(user.Id, email, user.DisplayName, roles, user.MustChangePassword, Disabled: false));
     }
 }

@@ -13,7 +13,7 @@ internal static class ListUsers
     public static void Map(IEndpointRouteBuilder admin) =>
         admin.MapGet("/users", HandleAsync).WithName("ListUsers").WithTags("Administration");
 
-    private static async Task<Ok<List<UserResponse>>> HandleAsync(RetinaScreenDbContext db, CancellationToken cancellationToken)
+    private static async Task<Ok<List<UserResponse>>> HandleAsync(RetinaScreenDbContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
         var users = await db.Users.AsNoTracking()
             .OrderBy(user => user.Email)
@@ -27,6 +27,7 @@ internal static class ListUsers
             .ToListAsync(cancellationToken);
         var rolesByUser = roles.ToLookup(entry => entry.UserId, entry => entry.Name ?? "");
 
+        var now = clock.GetUtcNow();
         return TypedResults.Ok(users
             .Select(user => new UserResponse(
                 user.Id,
@@ -34,7 +35,7 @@ internal static class ListUsers
                 user.DisplayName,
                 [.. rolesByUser[user.Id].Order()],
                 user.MustChangePassword,
-                user.LockoutEnd > DateTimeOffset.UtcNow ? user.LockoutEnd : null))
+                UserResponse.IsDisabled(user.LockoutEnd, now)))
             .ToList());
     }
 }

@@ -1,11 +1,9 @@
-using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using RetinaScreen.Data;
 using RetinaScreen.Hosting.Security;
@@ -29,12 +27,10 @@ internal static class GetInstanceImage
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> HandleAsync(
         string sopInstanceUid,
-        HttpContext http,
         ClaimsPrincipal user,
         RetinaScreenDbContext db,
         StoredInstanceFiles files,
         AuditTrail audit,
-        IOptions<ImagingOptions> options,
         CancellationToken cancellationToken)
     {
         var instance = await db.Instances.AsNoTracking()
@@ -59,7 +55,6 @@ internal static class GetInstanceImage
         }
 
         await InstanceAccessAudit.AppendAsync(audit, user, sopInstanceUid, "success", cancellationToken);
-        http.Response.Headers.CacheControl = string.Create(CultureInfo.InvariantCulture, $"private, max-age={options.Value.MaxAgeSeconds}");
         return TypedResults.File(jpeg, "image/jpeg", entityTag: new EntityTagHeaderValue($"\"{instance.Sha256}\""));
     }
 

@@ -11,11 +11,6 @@ public sealed class ImagingOptions
     [Range(1L << 20, long.MaxValue)]
     public long TileCacheBytes { get; set; } = 256L << 20;
 
-    /// <summary>How long a browser may reuse an image without asking again. Images are immutable (content-addressed);
-    /// the limit only bounds how long a copy stays in a shared workstation's private cache.</summary>
-    [Range(0, 7 * 24 * 3600)]
-    public int MaxAgeSeconds { get; set; } = 3600;
-
     /// <summary>Tile reads of one slide by one user within this many minutes are audited as one access.</summary>
     [Range(0, 24 * 60)]
     public int TileAuditWindowMinutes { get; set; } = 5;

@@ -1,10 +1,8 @@
-using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Options;
 using RetinaScreen.Hosting.Security;
 using RetinaScreen.Portal.Accounts;
 using RetinaScreen.Portal.Images;
@@ -30,12 +28,10 @@ internal static class GetSlideTile
         int level,
         int column,
         int row,
-        HttpContext http,
         ClaimsPrincipal user,
         SlidePyramid pyramid,
         SlideAccessWindow accesses,
         AuditTrail audit,
-        IOptions<ImagingOptions> options,
         CancellationToken cancellationToken)
     {
         var tile = await pyramid.TileAsync(sopInstanceUid, level, column, row, cancellationToken);
@@ -53,7 +49,6 @@ internal static class GetSlideTile
             await InstanceAccessAudit.AppendAsync(audit, user, sopInstanceUid, "success", cancellationToken);
         }
 
-        http.Response.Headers.CacheControl = string.Create(CultureInfo.InvariantCulture, $"private, max-age={options.Value.MaxAgeSeconds}");
         return TypedResults.File(tile, "image/jpeg");
     }
 }

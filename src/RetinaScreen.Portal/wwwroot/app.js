@@ -41,12 +41,14 @@ async function login(email, password) {
     storeAuth(await response.json());
     return null;
   }
+  // The server answers every failure alike (unknown account, wrong password, disabled account).
   if (response.status === 401) {
-    const problem = await response.json().catch(() => ({}));
-    if (problem.detail === 'LockedOut') {
-      return 'This account is locked after repeated failed sign-ins. Try again later or ask an administrator.';
-    }
     return 'Email or password is incorrect.';
+  }
+  if (response.status === 429) {
+    const seconds = Number(response.headers.get('Retry-After'));
+    const wait = Number.isFinite(seconds) && seconds > 0 ? ` in ${Math.ceil(seconds / 60)} min` : ' later';
+    return `Too many sign-in attempts from this workstation. Try again${wait}.`;
   }
   return `Sign-in failed (HTTP ${response.status}). Try again, or contact your administrator.`;
 }
@@ -258,7 +260,7 @@ $('password-form').addEventListener('submit', async (event) => {
       showError('password-error', messages.join(' ') || `The password could not be changed (HTTP ${response.status}).`);
       return;
     }
-    // The token still carries the one-time mark: sign in again with the new password.
+    // A password change ends every session of the account, this one too: sign in again with the new password.
     const email = $('session-user').textContent.split(' · ')[0];
     $('password-form').reset();
     showError('password-error', null);
@@ -268,7 +270,12 @@ $('password-form').addEventListener('submit', async (event) => {
   });
 });
 
-$('logout').addEventListener('click', () => toLogin('You have signed out.'));
+// Ends the session on the server (its access and refresh tokens), not only in this tab.
+$('logout').addEventListener('click', async () => {
+  // api() refreshes an expired access token first, so that the refresh token is ended as well.
+  if (readAuth()) await api('/api/auth/logout', { method: 'POST' }).catch(() => {});
+  toLogin('You have signed out.');
+});
 $('refresh').addEventListener('click', () => guarded(loadScreenings));
 $('status-filter').addEventListener('change', () => { page = 1; guarded(loadScreenings); });
 $('previous-page').addEventListener('click', () => { page = Math.max(1, page - 1); guarded(loadScreenings); });

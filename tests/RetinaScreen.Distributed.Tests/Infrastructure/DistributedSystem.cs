@@ -110,6 +110,8 @@ public class DistributedSystem : IAsyncLifetime
             ["RetinaScreen__Inference__IntraOpThreads"] = "1",
             ["RetinaScreen__Bootstrap__AdminEmail"] = AdminEmail,
             ["RetinaScreen__Bootstrap__AdminPassword"] = AdminPassword,
+            // Every test signs in from 127.0.0.1: no sign-in budget per address is meant to bind here.
+            ["RetinaScreen__Portal__Login__PermitsPerAddress"] = "10000",
             ["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "Warning",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
         };
@@ -333,6 +335,24 @@ public class DistributedSystem : IAsyncLifetime
         var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return http;
+    }
+
+    /// <summary>
+    /// Creates an account through the admin API and completes its first sign-in: a password an administrator gives
+    /// is one-time, so the account is created with a temporary one and then sets <paramref name="password"/> itself.
+    /// </summary>
+    public async Task CreateUserAsync(string email, string password, params string[] roles)
+    {
+        var temporary = "Temporary-" + password;
+        using (var admin = await AdminClientAsync())
+        using (var created = await admin.PostAsJsonAsync("api/admin/users", new { email, password = temporary, roles }))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        }
+
+        using var user = await ClientAsync(email, temporary);
+        using var changed = await user.PostAsJsonAsync("api/me/password", new { currentPassword = temporary, newPassword = password });
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, changed.StatusCode);
     }
 
     /// <summary>Rows of a query, each as its columns' values (DBNull as null).</summary>

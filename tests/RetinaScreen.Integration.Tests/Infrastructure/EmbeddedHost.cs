@@ -60,6 +60,8 @@ public class EmbeddedHost : IAsyncLifetime
             start.Environment["RetinaScreen__Ingest__RequireRegisteredDevices"] = "false";
         }
 
+        // Every test signs in from 127.0.0.1; the sign-in throttle's own tests set their limits.
+        start.Environment["RetinaScreen__Portal__Login__PermitsPerAddress"] = "10000";
         foreach (var (name, value) in EnvironmentOverrides)
         {
             start.Environment[name] = value;
@@ -125,6 +127,30 @@ public class EmbeddedHost : IAsyncLifetime
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", body.RootElement.GetProperty("accessToken").GetString());
         return http;
+    }
+
+    /// <summary>
+    /// Creates an account through the admin API and completes its first sign-in: a password an administrator gives
+    /// is one-time, so the account is created with a temporary one and then sets <paramref name="password"/> itself.
+    /// </summary>
+    public static async Task CreateUserAsync(HttpClient admin, string email, string password, params string[] roles)
+    {
+        var temporary = "Temporary-" + password;
+        using (var created = await admin.PostAsJsonAsync("api/admin/users", new { email, password = temporary, roles }))
+        {
+            Assert.True(created.IsSuccessStatusCode, $"Creating {email}: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+        }
+
+        using var user = new HttpClient { BaseAddress = admin.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        using (var login = await user.PostAsJsonAsync("api/auth/login", new { email, password = temporary }))
+        {
+            Assert.True(login.IsSuccessStatusCode, $"First sign-in of {email}: {(int)login.StatusCode}");
+            using var body = JsonDocument.Parse(await login.Content.ReadAsStringAsync());
+            user.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", body.RootElement.GetProperty("accessToken").GetString());
+        }
+
+        using var changed = await user.PostAsJsonAsync("api/me/password", new { currentPassword = temporary, newPassword = password });
+        Assert.True(changed.IsSuccessStatusCode, $"Password change of {email}: {(int)changed.StatusCode} {await changed.Content.ReadAsStringAsync()}");
     }
 
     public async Task DisposeAsync()

@@ -153,10 +153,7 @@ public sealed class DeviceUpdateTests(TlsHost host) : IClassFixture<TlsHost>, ID
         using var admin = await host.LoginAsync();
         var (id, token) = await RegisterAsync(admin, new { name = "Guarded camera", aeTitle = "GUARDCAM" });
 
-        using (var created = await admin.PostAsJsonAsync("api/admin/users", new { email = "grader@clinic.test", password = "Grader-Passphrase-1!", roles = GraderRoles }))
-        {
-            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
-        }
+        await EmbeddedHost.CreateUserAsync(admin, "grader@clinic.test", "Grader-Passphrase-1!", GraderRoles);
 
         using (var grader = await host.LoginAsync("grader@clinic.test", "Grader-Passphrase-1!"))
         {

@@ -39,10 +39,7 @@ public sealed class PortalShowsGradedScreeningTests(EmbeddedHost host) : IClassF
         Assert.True(store.ExitCode == 0, store.Output);
 
         using var admin = await host.LoginAsync();
-        using (var created = await admin.PostAsJsonAsync("api/admin/users", new { email = GraderEmail, password = GraderPassword, roles = GraderRoles }))
-        {
-            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
-        }
+        await EmbeddedHost.CreateUserAsync(admin, GraderEmail, GraderPassword, GraderRoles);
 
         var grade = await WaitForWorstGradeAsync(admin, study);
 
