@@ -107,6 +107,8 @@ public class DistributedSystem : IAsyncLifetime
             ["RetinaScreen__Dicom__BindAddress"] = "127.0.0.1",
             // The tests send from unregistered AE titles.
             ["RetinaScreen__Ingest__RequireRegisteredDevices"] = "false",
+            // Every sender is 127.0.0.1, and the race tests open dozens of associations at once.
+            ["RetinaScreen__Dicom__MaxAssociationsPerPeer"] = "1000",
             ["RetinaScreen__Inference__IntraOpThreads"] = "1",
             ["RetinaScreen__Bootstrap__AdminEmail"] = AdminEmail,
             ["RetinaScreen__Bootstrap__AdminPassword"] = AdminPassword,
