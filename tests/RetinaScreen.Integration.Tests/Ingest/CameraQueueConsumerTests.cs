@@ -41,6 +41,7 @@ public sealed class CameraQueueConsumerTests : IAsyncLifetime
         builder.Services.Configure<IngestOptions>(o => o.MaxInlineSubmissionBytes = 4 * 1024 * 1024);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DiskWatermark>();
+        builder.Services.AddSingleton<ObjectSizeLimits>();
         builder.Services.AddSingleton<DeviceDirectory>();
         builder.Services.AddSingleton<RetinaScreen.Data.Outbox.OutboxSignal>();
         builder.Services.AddSingleton<InstanceIngestor>();
