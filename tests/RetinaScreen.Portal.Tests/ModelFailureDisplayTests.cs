@@ -35,8 +35,7 @@ public sealed class ModelFailureDisplayTests : IAsyncLifetime
             },
             SeedAsync);
         using var admin = await Host.SignedInClientAsync(AdminEmail, Password);
-        using var created = await admin.PostAsJsonAsync("/api/admin/users", new { email = "grader@failure.test", password = Password, roles = new[] { "Grader" } });
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        await Host.CreateUserAsync(admin, "grader@failure.test", Password, "Grader");
     }
 
     public async Task DisposeAsync()
