@@ -75,7 +75,8 @@ public sealed record DicomServerOptions
         DicomUids.ExplicitVrBigEndian,
     ];
 
-    internal string ResolveTempDirectory() =>
+    /// <summary>Where arriving objects and other ingest work files are written (the host sets it under the data path).</summary>
+    public string ResolveTempDirectory() =>
         string.IsNullOrEmpty(TempDirectory) ? Path.Combine(Path.GetTempPath(), "retinascreen-dicom") : TempDirectory;
 
     internal void Validate()

@@ -49,7 +49,7 @@ public static partial class StoreInstances
         using var spool = new MultipartSpool();
         try
         {
-            var tempFolder = services.DicomOptions.Value.TempDirectory ?? Path.Combine(Path.GetTempPath(), "retinascreen-dicom");
+            var tempFolder = services.DicomOptions.Value.ResolveTempDirectory();
             await spool.ReadAsync(http.Request.Body, boundary, tempFolder, services.SizeLimits, options.MaxStowBodyBytes, services.DiskWatermark, cancellationToken);
         }
         catch (StowRequestException ex)

@@ -55,7 +55,7 @@ public sealed partial class SubmitDicomInstanceConsumer(
             return;
         }
 
-        var tempFolder = dicomOptions.Value.TempDirectory ?? Path.Combine(Path.GetTempPath(), "retinascreen-dicom");
+        var tempFolder = dicomOptions.Value.ResolveTempDirectory();
         Directory.CreateDirectory(tempFolder);
         var path = Path.Combine(tempFolder, $"queue-{message.SubmissionId:N}-{Guid.NewGuid():N}.dcm");
         try

@@ -3,12 +3,14 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using RetinaScreen.Contracts;
 using RetinaScreen.Data;
 using RetinaScreen.Data.Auditing;
 using RetinaScreen.Data.Imaging;
 using RetinaScreen.Data.Outbox;
 using RetinaScreen.Dicom;
+using RetinaScreen.Dicom.Network;
 using RetinaScreen.Screening;
 using RetinaScreen.Data.Storage;
 using RetinaScreen.Hosting;
@@ -26,6 +28,7 @@ public sealed partial class InstanceIngestor(
     TimeProvider clock,
     DiskWatermark diskWatermark,
     ObjectSizeLimits sizeLimits,
+    IOptions<DicomServerOptions> receiving,
     ILogger<InstanceIngestor> logger) : IDisposable
 {
     /// <summary>
@@ -538,7 +541,10 @@ public sealed partial class InstanceIngestor(
             return;
         }
 
-        var path = Path.Combine(Path.GetTempPath(), $"retinascreen-release-{quarantineId:N}-{Guid.NewGuid():N}.dcm");
+        // Beside arriving objects: under the data path and its free-space watermark, swept like them.
+        var folder = receiving.Value.ResolveTempDirectory();
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, $"release-{quarantineId:N}-{Guid.NewGuid():N}.dcm");
         try
         {
             try
